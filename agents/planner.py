@@ -1,0 +1,355 @@
+"""Planner: a request becomes sub-questions, each with search filters and an output shape.
+
+Two implementations behind one ``plan()``:
+
+- :class:`RulePlanner` reads multilingual cue words (de/en/fr/ar, see
+  :mod:`agents.lexicon`), years and place names. It is deterministic, costs
+  microseconds and is what the extractive backend and the tests use.
+- :class:`LLMPlanner` asks the model for a plan constrained by a JSON schema
+  and validates it against the question (places and years must be named in
+  it, doc types must exist). Anything invalid falls back to the rules, so a
+  small model can only ever refine a plan, never break one.
+
+Filters follow what the question constrains, not what it mentions: a
+deadline question searches calls/invitations (and only open ones when it asks
+what is still open); a place narrows the search only when the question puts it
+in a constraining position ("in Kisumu", "mit Bonn"); a time span becomes a
+deadline range for deadline questions and a publication-year range otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agents.lexicon import CUES, FACTSHEET_QUERIES, TIME_PHRASES, has_cue, text_for
+from agents.models import ListKind, OutputShape, Plan, SubQuestion
+from core.errors import CCAssistError
+from core.gazetteer import find_places, lookup, normalize_region
+from core.language import detect_language, fold
+from core.llm import ChatLLM
+from core.topics import query_topics, topic_from_label
+from retrieval.filters import SearchFilters
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Planner", "RulePlanner", "LLMPlanner", "make_planner", "question_language", "FACTSHEET_SECTIONS"]
+
+FACTSHEET_SECTIONS = ("summary", "facts", "activities", "calls", "contacts")
+_YEAR = r"((?:19|20)\d\d)"
+_WORD = re.compile(r"\w+")
+# Words that put a following place name in a constraining position (folded).
+_PLACE_CUES = {
+    "in", "im", "aus", "nach", "fur", "mit", "von", "bei", "zwischen", "partnerschaft", "partnerstadt", "stadt",
+    "from", "to", "for", "with", "of", "at", "between", "partnership", "city",
+    "a", "au", "aux", "en", "de", "du", "pour", "avec", "entre", "partenariat", "ville",
+    "في", "من", "مع", "بين", "مدينه", "شراكه",
+}
+_CLAUSE_SPLIT = re.compile(
+    r"\?\s+(?=\S)|[,;]?\s+(?:und|and|et|sowie)\s+(?=(?:wann|wer|wo|was|wie|welche\w*|when|who|where|what|how|which|"
+    r"quand|qui|ou|quel\w*|comment)\b)",
+    re.IGNORECASE,
+)
+
+
+class Planner(Protocol):
+    """Anything that turns a request into a :class:`Plan`."""
+
+    def plan(self, question: str, *, today: date | None = None) -> Plan: ...
+
+    def plan_factsheet(self, topic: str, *, today: date | None = None) -> Plan: ...
+
+
+def question_language(text: str, default: str = "de") -> str:
+    """Language to answer in; the programme's working language when the text is too short to tell."""
+    lang = detect_language(text)
+    return default if lang == "und" else lang
+
+
+def _years(folded: str, today: date) -> dict[str, int]:
+    """Time span of the question as ``{"from": y, "to": y}`` (either may be missing)."""
+    def phrase(kind: str) -> re.Match[str] | None:
+        for pattern in TIME_PHRASES[kind]:
+            found = re.search(pattern.replace("{y}", _YEAR), folded)
+            if found:
+                return found
+        return None
+
+    if (m := phrase("between")) is not None:
+        low, high = sorted(int(y) for y in m.groups())
+        return {"from": low, "to": high}
+    if (m := phrase("since")) is not None:
+        return {"from": int(m.group(1))}
+    if (m := phrase("until")) is not None:
+        return {"to": int(m.group(1))}
+    for kind, year in (("last_year", today.year - 1), ("this_year", today.year), ("next_year", today.year + 1)):
+        if phrase(kind) is not None:
+            return {"from": year, "to": year}
+    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", folded)})
+    if len(years) == 1:
+        return {"from": years[0], "to": years[0]}
+    if len(years) > 1:
+        return {"from": years[0], "to": years[-1]}
+    return {}
+
+
+def _time_filters(span: dict[str, int], *, deadline: bool) -> dict[str, object]:
+    """A year span as SearchFilters fields: deadline dates for deadline questions, publication year otherwise."""
+    if not span:
+        return {}
+    low, high = span.get("from"), span.get("to")
+    if deadline:
+        return {
+            "deadline_from": date(low, 1, 1) if low else None,
+            "deadline_to": date(high, 12, 31) if high else None,
+        }
+    if low is not None and low == high:
+        return {"year": low}
+    return {"year_from": low, "year_to": high}
+
+
+def _constraint_places(question: str) -> tuple[list[str], list[str], list[str]]:
+    """(constraining places, all places named, constraining regions), canonical names."""
+    tokens = list(_WORD.finditer(question))
+    constraining: list[str] = []
+    named: list[str] = []
+    for mention in find_places(question, loose=True):
+        named.append(mention.place.name)
+        before = [fold(t.group()) for t in tokens if t.end() <= mention.start][-2:]
+        if any(word in _PLACE_CUES for word in before):
+            constraining.append(mention.place.name)
+    regions: list[str] = []
+    words = [t.group() for t in tokens]
+    for i, word in enumerate(words):
+        for span in (" ".join(words[i : i + 2]), word):
+            region = normalize_region(span) if len(span) > 2 else None
+            if region and region not in regions and i > 0 and fold(words[i - 1]) in _PLACE_CUES:
+                regions.append(region)
+                break
+    return list(dict.fromkeys(constraining)), list(dict.fromkeys(named)), regions
+
+
+_QUESTION_WORDS = {
+    "wann", "wer", "was", "wie", "welche", "welcher", "welches", "ist", "sind", "gibt", "when", "who", "what", "which",
+    "where", "how", "does", "quand", "qui", "quel", "quelle", "quels", "quelles", "comment", "est",
+}
+
+
+def _context_words(clause: str) -> list[str]:
+    """Words of a clause that carry its subject, not its question or cue words ("Lernprozess", "Kisumu")."""
+    cue_words = {w for phrases in CUES.values() for p in phrases for w in fold(p).split()}
+    return [w for w in _WORD.findall(clause)
+            if len(w) > 3 and fold(w) not in cue_words and fold(w) not in _QUESTION_WORDS]
+
+
+def _clauses(question: str) -> list[str]:
+    """Independent questions inside one request, each searchable on its own.
+
+    "Wann endet die Frist für den Lernprozess und wer ist Ansprechpartnerin?" →
+    ["Wann endet die Frist für den Lernprozess", "wer ist Ansprechpartnerin? Lernprozess"]: a clause that
+    lost its subject to the other clause gets the other clauses' subject words appended.
+    """
+    parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(question) if p and p.strip(" ,;?")]
+    if len(parts) < 2:
+        return [question.strip()]
+    parts = parts[:3]
+    out = []
+    for i, part in enumerate(parts):
+        own = {fold(w) for w in _WORD.findall(part)}
+        others = [w for j, other in enumerate(parts) if j != i for w in _context_words(other) if fold(w) not in own]
+        out.append(f"{part} {' '.join(dict.fromkeys(others))}".strip() if others else part)
+    return out
+
+
+class RulePlanner:
+    """Cue words, years and places → a :class:`Plan` (no model, deterministic)."""
+
+    def _intent(self, folded: str) -> list[str]:
+        return [group for group in CUES if has_cue(folded, group)]
+
+    def _shape(self, intent: list[str]) -> tuple[OutputShape, ListKind | None]:
+        if "factsheet" in intent:
+            return "factsheet", None
+        if "places" in intent:
+            return "list", "places"
+        if "list" in intent:
+            return "list", "calls" if {"deadline", "call", "event"} & set(intent) else "items"
+        return "answer", None
+
+    def _sub_question(
+        self, text: str, *, span: dict[str, int], places: list[str], regions: list[str], whole_intent: list[str]
+    ) -> SubQuestion:
+        intent = self._intent(fold(text)) or whole_intent
+        shape, list_of = self._shape(intent)
+        deadline = "deadline" in intent or ("call" in intent and bool({"when", "open"} & set(intent)))
+        wants_calls = deadline or (shape == "list" and bool({"call", "event"} & set(intent)))
+        values: dict[str, object] = {}
+        if wants_calls:
+            if "event" in intent and "call" not in intent:
+                values["doc_type"] = ["invitation"]
+            elif "call" in intent and "event" not in intent and "deadline" not in intent:
+                values["doc_type"] = ["call"]
+            else:
+                values["doc_type"] = ["call", "invitation"]
+            if "open" in intent:
+                values["open"] = True
+        elif "report" in intent:
+            values["doc_type"] = ["report"]
+        values.update(_time_filters(span, deadline=deadline and "published" not in intent))
+        if places:
+            values["place"] = places
+        if regions:
+            values["region"] = regions
+        return SubQuestion(
+            text=text, filters=SearchFilters(**values), shape=shape, list_of=list_of, intent=intent
+        )
+
+    def plan(self, question: str, *, today: date | None = None) -> Plan:
+        """Plan an ``ask`` request."""
+        today = today or date.today()
+        folded = fold(question)
+        intent = self._intent(folded)
+        span = _years(folded, today)
+        places, named, regions = _constraint_places(question)
+        subs = [
+            self._sub_question(clause, span=span, places=places, regions=regions, whole_intent=intent)
+            for clause in _clauses(question)
+        ]
+        shape = "list" if any(s.shape == "list" for s in subs) else subs[0].shape
+        notes = []
+        if set(named) - set(places):
+            notes.append(f"places named but not constraining: {sorted(set(named) - set(places))}")
+        return Plan(
+            question=question,
+            language=question_language(question),
+            shape=shape,
+            sub_questions=subs,
+            places=named,
+            topics=query_topics(question),
+            planner="rules",
+            notes=notes,
+        )
+
+    def plan_factsheet(self, topic: str, *, today: date | None = None) -> Plan:
+        """One sub-question per fact-sheet section, in the topic's language, narrowed to the topic."""
+        lang = question_language(topic)
+        places, named, regions = _constraint_places(topic)
+        place = lookup(topic)
+        values: dict[str, object] = {}
+        if place is not None:
+            values["place"] = [place.name]
+        elif named:
+            values["place"] = named
+        slug = topic_from_label(topic)
+        if slug and not values:
+            values["topic"] = [slug]
+        subs = []
+        for section in FACTSHEET_SECTIONS:
+            query = text_for(FACTSHEET_QUERIES[section], lang).format(topic=topic)
+            extra: dict[str, object] = {"doc_type": ["call", "invitation"]} if section == "calls" else {}
+            subs.append(
+                SubQuestion(
+                    text=query,
+                    filters=SearchFilters(**values, **extra),
+                    shape="factsheet",
+                    intent=[section],
+                    section=section,
+                )
+            )
+        return Plan(
+            question=topic, language=lang, shape="factsheet", sub_questions=subs, places=named,
+            topics=[slug] if slug else query_topics(topic), planner="rules",
+        )
+
+
+# ----------------------------------------------------------------------------------------- LLM
+
+
+class _LLMSubQuestion(BaseModel):
+    question: str = Field(min_length=3, max_length=400)
+    doc_types: list[Literal["call", "invitation", "report", "news", "strategy"]] = Field(default_factory=list)
+    only_open: bool = False
+    year_from: int | None = Field(None, ge=1990, le=2100)
+    year_to: int | None = Field(None, ge=1990, le=2100)
+    places: list[str] = Field(default_factory=list, max_length=6)
+
+
+class _LLMPlan(BaseModel):
+    shape: Literal["answer", "list"]
+    list_of: Literal["places", "calls", "documents", "contacts", "items", "none"] = "none"
+    sub_questions: list[_LLMSubQuestion] = Field(min_length=1, max_length=3)
+
+
+_PLANNER_SYSTEM = """You plan searches over the documents of a city partnership programme.
+Split the user's request into 1 to 3 self-contained search questions in the user's language.
+For each question give:
+- doc_types: ["call","invitation"] when it asks about a deadline, application or registration; else [].
+- only_open: true only if it asks which calls or deadlines are still open.
+- year_from/year_to: only if the request names a year or time span, else null.
+- places: cities or countries the request restricts the search to, as written; else [].
+shape is "list" when the request asks to enumerate (e.g. which cities, which calls), else "answer".
+Reply with JSON only."""
+
+
+class LLMPlanner:
+    """Structured-output planning with validation; falls back to :class:`RulePlanner` on anything odd."""
+
+    def __init__(self, llm: ChatLLM, rules: RulePlanner | None = None) -> None:
+        self.llm = llm
+        self.rules = rules or RulePlanner()
+
+    def plan(self, question: str, *, today: date | None = None) -> Plan:
+        today = today or date.today()
+        base = self.rules.plan(question, today=today)
+        try:
+            raw = self.llm.complete_model(
+                [{"role": "system", "content": _PLANNER_SYSTEM}, {"role": "user", "content": question}],
+                _LLMPlan,
+                max_tokens=300,
+            )
+            return self._merge(base, raw, question, today)
+        except (CCAssistError, ValidationError, ValueError) as exc:
+            logger.info("LLM plan rejected, using rules: %s", exc)
+            base.notes.append(f"LLM plan rejected: {str(exc)[:160]}")
+            return base
+
+    def plan_factsheet(self, topic: str, *, today: date | None = None) -> Plan:
+        return self.rules.plan_factsheet(topic, today=today)
+
+    def _merge(self, base: Plan, raw: _LLMPlan, question: str, today: date) -> Plan:
+        """Keep only what the question supports: named places and years, known doc types."""
+        folded = fold(question)
+        rule_filters = base.sub_questions[0].filters
+        subs: list[SubQuestion] = []
+        single = len(raw.sub_questions) == 1
+        for item in raw.sub_questions:
+            text = question if single else item.question  # small models paraphrase; keep the user's words
+            places = [p.name for name in item.places if (p := lookup(name)) is not None and p.name in base.places]
+            values: dict[str, object] = {"doc_type": item.doc_types}
+            if item.only_open and has_cue(folded, "open"):
+                values["open"] = True
+            years = [y for y in (item.year_from, item.year_to) if y is not None]
+            if years and all(str(y) in question for y in years):
+                span = {"from": item.year_from or item.year_to, "to": item.year_to or item.year_from}
+                values.update(_time_filters(span, deadline=bool(item.doc_types)))  # type: ignore[arg-type]
+            else:  # relative spans ("last year") come from the rules, which know today's date
+                values.update({k: v for k, v in rule_filters.model_dump().items()
+                               if k.startswith(("year", "deadline_", "published_")) and v is not None})
+            if places:
+                values["place"] = places
+            if rule_filters.region:
+                values["region"] = rule_filters.region
+            shape: OutputShape = raw.shape
+            list_of = None if raw.list_of == "none" or shape != "list" else raw.list_of
+            subs.append(SubQuestion(text=text, filters=SearchFilters(**values), shape=shape,
+                                    list_of=list_of, intent=base.sub_questions[0].intent))
+        return base.model_copy(update={"sub_questions": subs, "shape": subs[0].shape, "planner": "llm"})
+
+
+def make_planner(llm: ChatLLM | None) -> Planner:
+    """The LLM planner when a model is configured, else the rules."""
+    return LLMPlanner(llm) if llm is not None else RulePlanner()

@@ -1,0 +1,268 @@
+"""Researcher: search, judge the evidence, refine, search again (at most ``max_search_loops``).
+
+Per sub-question:
+
+1. search with the planned filters (always combined with the caller's
+   visibility tier *inside* the query);
+2. judge whether the top passages answer it (:mod:`agents.judge`);
+3. if not, reformulate: drop the filters that emptied the result (found with
+   cheap ``count`` calls, no embedding), add key terms in the documents'
+   language (an English question over German reports needs "Frist", not only
+   "deadline"), and on the last loop relax the soft filters (place, time,
+   topic) that may rest on incomplete metadata.
+
+Passages from every loop are pooled; the best ones become numbered
+:class:`Evidence`, deduplicated across sub-questions. Passages that look like
+prompt injections are flagged in the trace (they stay citable as facts).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agents.judge import Judge, RuleJudge
+from agents.lexicon import EXPANSIONS
+from agents.models import (
+    AgentEvent,
+    Evidence,
+    FlaggedPassage,
+    Judgement,
+    Plan,
+    SearchStep,
+    SubQuestion,
+)
+from agents.safety import injection_patterns
+from core.filters import Filter, all_of
+from core.settings import Settings
+from core.store import Hit
+from core.topics import topic_label
+from retrieval.filters import SearchFilters, visibility_filter
+from retrieval.hybrid import HybridSearcher
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Research", "Researcher", "DROP_ORDER", "SOFT_FILTERS"]
+
+Emit = Callable[[AgentEvent], None]
+
+# Filters dropped first when a search comes back empty: metadata-derived and narrow first,
+# the question's hard constraints (doc type, open) last.
+DROP_ORDER = (
+    "place", "city", "country", "region", "topic", "year", "year_from", "year_to", "published_from",
+    "published_to", "deadline_from", "deadline_to", "open", "doc_type", "language",
+)
+# Filters relaxed on the last loop when results exist but do not answer: they rest on extracted metadata.
+SOFT_FILTERS = ("place", "city", "country", "region", "topic", "year", "year_from", "year_to",
+                "published_from", "published_to")
+_K = {"answer": 6, "list": 10, "factsheet": 8}
+_KEEP = {"answer": 5, "list": 8, "factsheet": 6}
+
+
+class Research(BaseModel):
+    """What the researcher hands to the synthesizer."""
+
+    evidence: list[Evidence] = Field(default_factory=list)
+    answered: dict[int, bool] = Field(default_factory=dict, description="Per sub-question: judged answered")
+    searches: list[SearchStep] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(default_factory=list)
+    loops: dict[str, int] = Field(default_factory=dict)
+    flagged: list[FlaggedPassage] = Field(default_factory=list)
+    key_terms: dict[int, list[str]] = Field(default_factory=dict, description="Document-language terms added")
+    dropped: dict[int, list[str]] = Field(default_factory=dict, description="Filters dropped per sub-question")
+
+    @property
+    def any_answered(self) -> bool:
+        return any(self.answered.values())
+
+
+def _without(filters: SearchFilters, fields: Sequence[str]) -> SearchFilters:
+    reset = {name: SearchFilters.model_fields[name].get_default(call_default_factory=True) for name in fields}
+    return filters.model_copy(update=reset)
+
+
+def _active_fields(filters: SearchFilters) -> list[str]:
+    return [name for name in DROP_ORDER if name in filters.active()]
+
+
+class Researcher:
+    """Runs the search loops of a plan against one searcher."""
+
+    def __init__(self, settings: Settings, searcher: HybridSearcher, *, judge: Judge | None = None) -> None:
+        self.settings = settings
+        self.searcher = searcher
+        self.judge = judge or RuleJudge()
+        self.max_loops = max(1, int(settings.max_search_loops))
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def _store_filter(self, filters: SearchFilters, allowed: list[str] | None, today: date) -> Filter | None:
+        return all_of(filters.to_filter(today=today), visibility_filter(allowed))
+
+    def _unblock(self, filters: SearchFilters, allowed: list[str] | None, today: date) -> tuple[SearchFilters, list[str]]:
+        """Drop filters, in :data:`DROP_ORDER`, until some visible point matches again (count only)."""
+        dropped: list[str] = []
+        current = filters
+        for name in _active_fields(filters):
+            current = _without(current, [name])
+            dropped.append(name)
+            if self.searcher.store.count(self._store_filter(current, allowed, today)) > 0:
+                break
+        return current, dropped
+
+    # -- query terms -----------------------------------------------------------------------------
+
+    def _doc_languages(self, question_lang: str) -> list[str]:
+        try:
+            langs = self.searcher.indexed_languages()
+        except Exception as exc:  # noqa: BLE001 - expansion is an optimisation, never a failure
+            logger.debug("indexed languages unavailable: %s", exc)
+            langs = []
+        return [lang for lang in langs if lang != question_lang and lang in ("de", "en", "fr", "ar")][:2]
+
+    def key_terms(self, sub: SubQuestion, plan: Plan) -> list[str]:
+        """Terms in the documents' languages: cue-group vocabulary and topic labels."""
+        terms: list[str] = []
+        for lang in self._doc_languages(plan.language):
+            for group in sub.intent:
+                if group in EXPANSIONS and lang in EXPANSIONS[group]:
+                    terms.append(EXPANSIONS[group][lang])
+            for slug in plan.topics:
+                label = topic_label(slug, lang)
+                if label:
+                    terms.append(label)
+        return list(dict.fromkeys(terms))
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def _search(self, query: str, filters: SearchFilters, *, k: int, allowed: list[str] | None, today: date,
+                lang: str) -> tuple[list[Hit], float]:
+        t0 = time.perf_counter()
+        hits, _ = self.searcher.search_hits(query, k=k, filter=self._store_filter(filters, allowed, today),
+                                            language=lang)
+        return hits, (time.perf_counter() - t0) * 1000
+
+    def research(
+        self,
+        plan: Plan,
+        *,
+        allowed_visibility: Sequence[str] | None = None,
+        today: date | None = None,
+        emit: Emit | None = None,
+    ) -> Research:
+        """Search every sub-question of ``plan``; return pooled, numbered evidence and the trace."""
+        today = today or date.today()
+        allowed = list(allowed_visibility) if allowed_visibility is not None else None
+        out = Research()
+        pools: list[dict[str, Hit]] = []
+        for index, sub in enumerate(plan.sub_questions):
+            pools.append(self._research_one(index, sub, plan, allowed, today, out, emit))
+        out.evidence = self._evidence(plan, pools, out)
+        return out
+
+    def _research_one(self, index: int, sub: SubQuestion, plan: Plan, allowed: list[str] | None, today: date,
+                      out: Research, emit: Emit | None) -> dict[str, Hit]:
+        k = _K[sub.shape]
+        filters = sub.filters
+        query = sub.text
+        pool: dict[str, Hit] = {}
+        dropped: list[str] = []
+        extra: list[str] = []
+        loop = 0
+        for loop in range(1, self.max_loops + 1):
+            hits, ms = self._search(query, filters, k=k, allowed=allowed, today=today, lang=plan.language)
+            step = SearchStep(sub_question=index, loop=loop, query=query, filters=filters.active(),
+                              dropped_filters=list(dropped), hits=len(hits), language=plan.language, ms=round(ms, 1))
+            out.searches.append(step)
+            if emit:
+                emit(AgentEvent(kind="search", stage="research", data=step.model_dump(mode="json")))
+            for hit in hits:
+                # Later loops only add passages; the fused score is rank-based, so keep the best seen.
+                best = pool.get(hit.id)
+                if best is None or hit.score > best.score:
+                    pool[hit.id] = hit
+            judgement = self.judge.judge(sub, index, loop, hits, plan=plan, extra_terms=extra, today=today)
+            out.judgements.append(judgement)
+            if emit:
+                emit(AgentEvent(kind="judgement", stage="research", data=judgement.model_dump(mode="json")))
+            if judgement.answered or loop == self.max_loops:
+                out.answered[index] = judgement.answered
+                break
+            # Reformulate for the next loop.
+            if not hits and filters.active():
+                filters, gone = self._unblock(filters, allowed, today)
+                dropped += gone
+            elif loop == self.max_loops - 1 and any(f in filters.active() for f in SOFT_FILTERS):
+                gone = [f for f in SOFT_FILTERS if f in filters.active()]
+                filters = _without(filters, gone)
+                dropped += gone
+            if not extra:
+                extra = self.key_terms(sub, plan)
+                if extra:
+                    query = f"{sub.text} {' '.join(extra)}"
+        out.loops[str(index)] = loop
+        out.key_terms[index] = extra
+        out.dropped[index] = dropped
+        return pool
+
+    # -- evidence ----------------------------------------------------------------------------------
+
+    def _evidence(self, plan: Plan, pools: list[dict[str, Hit]], out: Research) -> list[Evidence]:
+        """The best passages of each sub-question, numbered in order of first use, deduplicated."""
+        evidence: dict[str, Evidence] = {}
+        for index, pool in enumerate(pools):
+            sub = plan.sub_questions[index]
+            ranked = sorted(pool.values(), key=lambda h: (-h.score, h.id))[: _KEEP[sub.shape]]
+            for hit in ranked:
+                if hit.id in evidence:
+                    if index not in evidence[hit.id].sub_questions:
+                        evidence[hit.id].sub_questions.append(index)
+                    continue
+                item = _to_evidence(len(evidence) + 1, hit, index)
+                evidence[hit.id] = item
+                if item.flags:
+                    out.flagged.append(FlaggedPassage(chunk_id=item.chunk_id, doc_id=item.doc_id, source=item.source,
+                                                      patterns=item.flags, excerpt=item.text[:200]))
+                    logger.warning("passage %s of %s looks like a prompt injection: %s", item.chunk_id, item.source,
+                                   item.flags)
+        return list(evidence.values())
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _to_evidence(n: int, hit: Hit, sub_index: int) -> Evidence:
+    p = hit.payload
+    text = str(p.get("text", ""))
+    return Evidence(
+        n=n,
+        chunk_id=hit.id,
+        doc_id=str(p.get("doc_id", "")),
+        source=str(p.get("source", "")),
+        title=str(p.get("title", "")),
+        page=p.get("page"),
+        heading=p.get("heading"),
+        text=text,
+        score=round(float(hit.score), 6),
+        doc_type=p.get("doc_type"),
+        language=p.get("language"),
+        published=_date(p.get("published")),
+        deadline=_date(p.get("deadline")),
+        deadlines=[d for d in (_date(v) for v in p.get("deadlines") or []) if d],
+        cities=list(p.get("cities") or []),
+        countries=list(p.get("countries") or []),
+        contacts=[c for c in p.get("contacts") or [] if isinstance(c, dict)],
+        sub_questions=[sub_index],
+        flags=injection_patterns(text),
+    )

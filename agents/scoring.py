@@ -1,0 +1,143 @@
+"""Candidate evidence sentences and their relevance to a question.
+
+Shared by the extractive synthesizer (which picks sentences), the LLM
+synthesizer (which shows the model only the relevant sentences of each
+passage, keeping prompts short on a CPU) and the fact sheet (which picks
+sentences per section). Lexical scoring is cheap and runs on every sentence;
+dense similarity costs an embedding per sentence, so callers apply it to the
+few best lexical candidates only (:meth:`SentenceScorer.add_dense`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.models import Evidence
+from agents.safety import neutralise
+from agents.similarity import Similarity
+from agents.text import content_terms, split_sentences, word_set
+from core.dates import find_dates
+from core.gazetteer import find_places
+from core.language import fold
+
+__all__ = ["Candidate", "SentenceScorer", "EMAIL_OR_PHONE", "dedupe_key"]
+
+EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d[\d /-]{6,}\d")
+_DIGIT = re.compile(r"\d")
+# Weight of the dense cosine in the combined score, and the cosine range mapped to [0, 1].
+DENSE_WEIGHT = 0.4
+# Weight of the passage's (title + heading + text) coverage in a sentence's lexical score.
+PASSAGE_WEIGHT = 0.3
+_DENSE_LOW, _DENSE_HIGH = 0.72, 0.92
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One sentence of one evidence passage."""
+
+    text: str
+    evidence: list[int]  # evidence numbers containing this sentence
+    position: int  # index of the sentence in its passage
+    rank: int  # 0-based rank of the (first) passage
+    lexical: float = 0.0
+    dense: float | None = None
+    places: list[str] = field(default_factory=list)
+    has_date: bool = False
+    has_contact: bool = False
+    has_number: bool = False
+    language: str | None = None
+    passage_words: set[str] = field(default_factory=set)  # title, heading and text of its passage
+
+    @property
+    def score(self) -> float:
+        if self.dense is None:
+            return self.lexical
+        dense = min(1.0, max(0.0, (self.dense - _DENSE_LOW) / (_DENSE_HIGH - _DENSE_LOW)))
+        return (1 - DENSE_WEIGHT) * self.lexical + DENSE_WEIGHT * dense
+
+
+def dedupe_key(text: str) -> frozenset[str]:
+    return frozenset(w for w in word_set(text) if len(w) > 2)
+
+
+class SentenceScorer:
+    """Splits evidence into candidate sentences and scores them against a question."""
+
+    def __init__(self, similarity: Similarity | None = None) -> None:
+        self.similarity = similarity
+
+    def candidates(self, evidence: list[Evidence]) -> list[Candidate]:
+        """Every usable sentence of the passages, the same sentence in two passages merged."""
+        by_text: dict[str, Candidate] = {}
+        for rank, item in enumerate(evidence):
+            context = word_set(f"{item.title} {item.heading or ''} {item.text}")
+            for position, sentence in enumerate(split_sentences(neutralise(item.text))):
+                key = fold(" ".join(sentence.split()))
+                found = by_text.get(key)
+                if found is not None:
+                    if item.n not in found.evidence:
+                        found.evidence.append(item.n)
+                    continue
+                by_text[key] = Candidate(
+                    text=sentence,
+                    evidence=[item.n],
+                    position=position,
+                    rank=rank,
+                    places=[m.place.name for m in find_places(sentence)],
+                    has_date=bool(find_dates(sentence, item.language)),
+                    has_contact=bool(EMAIL_OR_PHONE.search(sentence)),
+                    has_number=bool(_DIGIT.search(sentence)),
+                    language=item.language,
+                    passage_words=context,
+                )
+        return list(by_text.values())
+
+    def score_lexical(
+        self,
+        candidates: list[Candidate],
+        question: str,
+        *,
+        key_terms: list[str] | None = None,
+        intent: list[str] | None = None,
+        places: list[str] | None = None,
+        list_of: str | None = None,
+    ) -> None:
+        """Term overlap with the question (and its document-language key terms) plus intent bonuses."""
+        terms = content_terms(question)
+        extra = [t for t in content_terms(" ".join(key_terms or [])) if t not in terms]
+        intent_set = set(intent or [])
+        wanted_places = {fold(p) for p in places or []}
+        for cand in candidates:
+            words = word_set(cand.text)
+            hits = sum(1 for t in terms if any(w.startswith(t) for w in words))
+            extra_hits = sum(1 for t in extra if any(w.startswith(t) for w in words))
+            base = hits / max(1, len(terms))
+            if extra:  # cross-lingual: the document-language key terms stand in for the question's words
+                base = max(base, 0.8 * extra_hits / len(extra))
+            # A short "Deadline: 31 March 2026" line is only relevant if its passage is about the question.
+            context = sum(1 for t in terms if any(w.startswith(t) for w in cand.passage_words)) / max(1, len(terms))
+            base = (1 - PASSAGE_WEIGHT) * base + PASSAGE_WEIGHT * context
+            bonus = 0.0
+            if ("deadline" in intent_set or "when" in intent_set) and cand.has_date:
+                bonus += 0.3
+            if "contact" in intent_set and cand.has_contact:
+                bonus += 0.35
+            if "figures" in intent_set and cand.has_number:
+                bonus += 0.2
+            if list_of == "places" and cand.places:
+                bonus += 0.1 * min(3, len(cand.places))
+            if wanted_places and wanted_places & {fold(p) for p in cand.places}:
+                bonus += 0.15
+            cand.lexical = round(min(1.5, base + bonus) * (1.0 - 0.04 * min(cand.rank, 8)), 4)
+
+    def add_dense(self, candidates: list[Candidate], question: str) -> None:
+        """Cosine between the question and each candidate (embeds only uncached sentences)."""
+        if self.similarity is None or not candidates:
+            return
+        query = self.similarity.query_vector(question)
+        vectors = self.similarity.sentence_vectors([c.text for c in candidates])
+        for cand, cos in zip(candidates, np.asarray(vectors @ query).tolist(), strict=True):
+            cand.dense = float(cos)

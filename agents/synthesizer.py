@@ -1,0 +1,235 @@
+"""Synthesizer: evidence → cited sentences, in the language of the question.
+
+``extractive`` (no model): split the passages into sentences, score them
+against the question (term overlap + intent bonuses, then dense similarity for
+the best few), pick 2–5 in a greedy, deduplicating pass and cite each with
+the passage(s) it comes from. Deterministic: the same index and question give
+the same answer. It copies sentences, so it cannot translate: an English
+question over German reports gets German sentences.
+
+LLM backends: the model sees numbered passages (only their relevant
+sentences, to keep CPU prompts short), must cite ``[n]`` after every sentence
+and must say it does not know; its reply is streamed token by token and then
+parsed into sentences and citations for the grounding check.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from pydantic import BaseModel, Field
+
+from agents.lexicon import REFUSAL
+from agents.models import Evidence, Plan, Sentence
+from agents.prompts import answer_messages
+from agents.researcher import Research
+from agents.scoring import Candidate, SentenceScorer, dedupe_key
+from agents.text import split_sentences, strip_citations
+from core.language import fold
+from core.llm import ChatLLM
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Draft", "Synthesizer", "ExtractiveSynthesizer", "LLMSynthesizer", "parse_cited", "is_refusal",
+           "relevant_excerpt"]
+
+OnToken = Callable[[str], None]
+_REFUSAL_PATTERNS = re.compile(
+    r"\b(?:steht nichts|nicht (?:in den|aus den) (?:vorliegenden )?(?:dokumenten|passagen|unterlagen)|keine (?:angaben|"
+    r"informationen)|do(?:es)? not (?:say|contain|mention|state|provide)|no information|not (?:mentioned|stated|"
+    r"provided) in|ne (?:le )?(?:disent|mentionnent|contiennent) pas|aucune information|لا تذكر|لا تحتوي)"
+)
+
+
+class Draft(BaseModel):
+    """The synthesizer's output before the grounding check."""
+
+    sentences: list[Sentence] = Field(default_factory=list)
+    refused: bool = False
+    raw: str = Field("", description="The model's reply as generated (LLM backends)")
+
+
+class Synthesizer:
+    """Interface: ``synthesize(question, plan, research, on_token=None) -> Draft``."""
+
+    backend = "extractive"
+
+    def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
+        raise NotImplementedError
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a and b) and len(a & b) / len(a | b) > 0.7
+
+
+class ExtractiveSynthesizer(Synthesizer):
+    """Selects, orders and cites the best evidence sentences."""
+
+    backend = "extractive"
+
+    def __init__(self, scorer: SentenceScorer, *, max_sentences: int = 5, min_sentences: int = 2,
+                 dense_candidates: int = 6) -> None:
+        self.scorer = scorer
+        self.max_sentences = max_sentences
+        self.min_sentences = min_sentences
+        self.dense_candidates = dense_candidates
+
+    def rank(
+        self,
+        question: str,
+        evidence: list[Evidence],
+        *,
+        key_terms: list[str],
+        intent: list[str],
+        places: list[str],
+        list_of: str | None,
+        dense: bool = True,
+        require: Callable[[Candidate], bool] | None = None,
+    ) -> list[Candidate]:
+        """Candidates best first: lexical over all sentences, dense over the best few.
+
+        ``require`` keeps only sentences of a kind (with a date, a number, contact details …).
+        """
+        candidates = self.scorer.candidates(evidence)
+        if require is not None:
+            candidates = [c for c in candidates if require(c)]
+        self.scorer.score_lexical(candidates, question, key_terms=key_terms, intent=intent, places=places,
+                                  list_of=list_of)
+        candidates.sort(key=lambda c: (-c.lexical, c.rank, c.position))
+        n_dense = self.dense_candidates + (2 if list_of else 0)
+        if dense:
+            self.scorer.add_dense(candidates[:n_dense], question)
+        top = candidates[:n_dense]
+        return sorted(top, key=lambda c: (-c.score, c.rank, c.position))
+
+    def choose(self, ranked: list[Candidate], *, list_of: str | None, max_sentences: int | None = None,
+               min_sentences: int | None = None, floor: float = 0.12) -> list[Candidate]:
+        """Greedy pick: good enough relative to the best, new information (places for lists), no near-duplicates."""
+        limit = max_sentences or (self.max_sentences + (1 if list_of else 0))
+        minimum = min_sentences if min_sentences is not None else self.min_sentences
+        if not ranked:
+            return []
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        keys: list[frozenset[str]] = []
+        seen_places: set[str] = set()
+        pool = list(ranked)
+        while pool and len(chosen) < limit:
+            def adjusted(c: Candidate) -> float:
+                new = len(set(c.places) - seen_places) if list_of == "places" else 0
+                return c.score + 0.12 * min(new, 3)
+
+            pick = max(pool, key=lambda c: (adjusted(c), -c.rank, -c.position))
+            pool.remove(pick)
+            key = dedupe_key(pick.text)
+            if any(_similar(key, k) for k in keys):
+                continue
+            relative = 0.55 if len(chosen) >= minimum else 0.35
+            if pick.score < floor or adjusted(pick) < relative * best:
+                break
+            chosen.append(pick)
+            keys.append(key)
+            seen_places |= set(pick.places)
+        return chosen
+
+    def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
+        if not research.evidence or not research.any_answered:
+            return Draft(refused=True)
+        answered = [i for i, ok in research.answered.items() if ok]
+        evidence = [e for e in research.evidence if set(e.sub_questions) & set(answered)] or research.evidence
+        intent = sorted({g for i in answered for g in plan.sub_questions[i].intent})
+        list_of = next((s.list_of for s in plan.sub_questions if s.list_of), None)
+        key_terms = [t for i in answered for t in research.key_terms.get(i, [])]
+        ranked = self.rank(question, evidence, key_terms=key_terms, intent=intent, places=plan.places,
+                           list_of=list_of)
+        chosen = self.choose(ranked, list_of=list_of)
+        return Draft(sentences=[Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen])
+
+
+# ----------------------------------------------------------------------------------------- LLM
+
+
+def is_refusal(text: str, lang: str) -> bool:
+    """Whether a model reply says the passages do not contain the answer."""
+    folded = fold(text)
+    own = fold(REFUSAL.get(lang, REFUSAL["en"])).rstrip(".")
+    return own in folded or _REFUSAL_PATTERNS.search(folded) is not None
+
+
+_CITE_AFTER_STOP = re.compile(r"([.!?؟])\s*((?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+)")
+
+
+def parse_cited(text: str) -> list[Sentence]:
+    """Model reply → sentences with citations; markers after the full stop are moved before it first."""
+    text = re.sub(r"^\s*(?:answer|antwort|réponse)\s*:\s*", "", text.strip(), flags=re.IGNORECASE)
+    text = _CITE_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
+    sentences: list[Sentence] = []
+    for piece in split_sentences(text, min_words=1):
+        body, cites = strip_citations(piece)
+        if not body.strip(" .;:-"):
+            if cites and sentences:  # a stray "[2]" line belongs to the sentence before it
+                sentences[-1].citations = list(dict.fromkeys([*sentences[-1].citations, *cites]))
+            continue
+        sentences.append(Sentence(text=body, citations=cites))
+    return sentences
+
+
+def relevant_excerpt(item: Evidence, ranked: dict[int, list[Candidate]], max_chars: int) -> str:
+    """The passage, or its most relevant sentences in document order when it is longer than ``max_chars``."""
+    text = " ".join(item.text.split())
+    if len(text) <= max_chars:
+        return text
+    chosen: list[Candidate] = []
+    used = 0
+    for cand in ranked.get(item.n, []):
+        if used + len(cand.text) > max_chars and chosen:
+            continue
+        chosen.append(cand)
+        used += len(cand.text) + 1
+    chosen.sort(key=lambda c: c.position)
+    return " … ".join(c.text for c in chosen) or text[:max_chars]
+
+
+class LLMSynthesizer(Synthesizer):
+    """Numbered passages → a streamed, cited answer from the model."""
+
+    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 5, passage_chars: int = 600,
+                 max_tokens: int | None = None) -> None:
+        self.llm = llm
+        self.scorer = scorer
+        self.backend = llm.backend
+        self.max_passages = max_passages
+        self.passage_chars = passage_chars
+        self.max_tokens = max_tokens
+
+    def passages(self, question: str, plan: Plan, research: Research) -> list[tuple[Evidence, str]]:
+        """The evidence the model sees: answered sub-questions first, each cut to its relevant sentences."""
+        answered = {i for i, ok in research.answered.items() if ok}
+        ordered = sorted(research.evidence, key=lambda e: (not (set(e.sub_questions) & answered), e.n))
+        chosen = ordered[: self.max_passages]
+        intent = sorted({g for s in plan.sub_questions for g in s.intent})
+        key_terms = [t for terms in research.key_terms.values() for t in terms]
+        candidates = self.scorer.candidates(chosen)
+        self.scorer.score_lexical(candidates, question, key_terms=key_terms, intent=intent, places=plan.places)
+        by_passage: dict[int, list[Candidate]] = {}
+        for cand in sorted(candidates, key=lambda c: (-c.lexical, c.position)):
+            for n in cand.evidence:
+                by_passage.setdefault(n, []).append(cand)
+        return [(item, relevant_excerpt(item, by_passage, self.passage_chars)) for item in sorted(chosen, key=lambda e: e.n)]
+
+    def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
+        if not research.evidence or not research.any_answered:
+            return Draft(refused=True)
+        messages = answer_messages(question, plan.language, self.passages(question, plan, research))
+        pieces: list[str] = []
+        for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)
+        raw = "".join(pieces).strip()
+        sentences = parse_cited(raw)
+        if not sentences or (is_refusal(raw, plan.language) and not any(s.citations for s in sentences)):
+            return Draft(refused=True, raw=raw)
+        return Draft(sentences=sentences, raw=raw)

@@ -1,0 +1,239 @@
+"""The one object both entrypoints drive: the CLI and the HTTP API call the same methods.
+
+It owns the store (and with it the embedded index lock), the embedder and the
+pipelines built on them, created lazily so that ``ccassist search`` never loads
+what it does not need.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.embedders import DenseEmbedder, get_embedder
+from core.models import IngestReport, SearchResponse
+from core.settings import Settings
+from core.sparse import SparseEncoder
+from core.store import Store, open_store
+from retrieval.filters import SearchFilters
+from retrieval.hybrid import HybridSearcher
+
+if TYPE_CHECKING:
+    from ingest.pipeline import FileEvent, Ingestor
+    from api.schemas import DocumentDetail, DocumentPage, Stats
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Services"]
+
+
+class Services:
+    """Settings + store + models, and the operations of the product."""
+
+    def __init__(self, settings: Settings, *, index_path: Path | None = None, store: Store | None = None) -> None:
+        self.settings = settings
+        if index_path is not None:
+            self.settings = settings.model_copy(update={"index_path": Path(index_path)})
+        self._store = store
+        self._lock = threading.RLock()
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = open_store(self.settings)
+            return self._store
+
+    @cached_property
+    def embedder(self) -> DenseEmbedder:
+        return get_embedder(self.settings)
+
+    @cached_property
+    def sparse(self) -> SparseEncoder:
+        return SparseEncoder()
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        from ingest.pipeline import Ingestor  # llama-index loads only when ingesting
+
+        return Ingestor(self.settings, self.store, embedder=self.embedder, sparse=self.sparse)
+
+    @cached_property
+    def searcher(self) -> HybridSearcher:
+        return HybridSearcher(self.settings, self.store, embedder=self.embedder, sparse=self.sparse)
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        visibility: str | None = None,
+        on_event: Callable[[FileEvent], None] | None = None,
+    ) -> IngestReport:
+        return self.ingestor.ingest(paths, prune=prune, visibility=visibility, on_event=on_event)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        filters: SearchFilters | None = None,
+        allowed_visibility: Sequence[str] | None = None,
+        per_doc: bool = False,
+        facets: bool = False,
+    ) -> SearchResponse:
+        return self.searcher.search(
+            query, k=k, filters=filters, allowed_visibility=allowed_visibility, per_doc=per_doc, facets=facets
+        )
+
+    # -- documents, stats and health (used by the HTTP API; every read takes the caller's tier) --------
+
+    def _doc_filter(self, filters: SearchFilters | None, allowed_visibility: Sequence[str] | None, *extra: Any) -> Any:
+        """Filter on documents' first chunks (which carry the doc-level payload), within the caller's tier."""
+        from core.filters import Filter, Match, all_of
+        from retrieval.filters import visibility_filter
+
+        allowed = list(allowed_visibility) if allowed_visibility is not None else None
+        return all_of(
+            Filter(must=[Match("chunk_index", 0), *extra]),
+            (filters or SearchFilters()).to_filter(),
+            visibility_filter(allowed),
+        )
+
+    def list_documents(
+        self,
+        *,
+        filters: SearchFilters | None = None,
+        allowed_visibility: Sequence[str] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        cursor: str | None = None,
+    ) -> DocumentPage:
+        """One page of documents matching ``filters`` that the caller may see.
+
+        Pages by ``cursor`` (the ``next_cursor`` of the previous page; cheap) or by
+        ``offset`` (skips that many documents). Order is the index's point order.
+        """
+        import uuid
+
+        from api.schemas import DocumentPage, DocumentSummary
+        from core.errors import InvalidInput
+
+        flt = self._doc_filter(filters, allowed_visibility)
+        total = self.store.count(flt)
+        if cursor:
+            try:
+                cursor = str(uuid.UUID(cursor))
+            except ValueError:
+                raise InvalidInput("invalid cursor") from None
+        else:
+            skipped = 0
+            while skipped < offset:  # walk past `offset` documents page by page
+                hits, cursor = self.store.scroll(filter=flt, limit=min(256, offset - skipped), offset=cursor)
+                skipped += len(hits)
+                if cursor is None:
+                    return DocumentPage(items=[], total=total, limit=limit, offset=offset, next_cursor=None)
+        hits, next_cursor = self.store.scroll(filter=flt, limit=limit, offset=cursor)
+        items = [DocumentSummary.from_payload(h.payload) for h in hits]
+        return DocumentPage(items=items, total=total, limit=limit, offset=offset, next_cursor=next_cursor)
+
+    def get_document(self, doc_id: str, *, allowed_visibility: Sequence[str] | None = None) -> DocumentDetail:
+        """Metadata and chunks of one document; :class:`NotFound` when missing or outside the caller's tier."""
+        from api.schemas import ChunkOut, DocumentDetail
+        from core.errors import NotFound
+        from core.filters import Filter, Match, all_of
+        from retrieval.filters import visibility_filter
+
+        allowed = list(allowed_visibility) if allowed_visibility is not None else None
+        flt = all_of(Filter(must=[Match("doc_id", doc_id)]), visibility_filter(allowed))
+        hits = sorted(self.store.iter_all(filter=flt), key=lambda h: int(h.payload.get("chunk_index") or 0))
+        if not hits:
+            raise NotFound(f"no document {doc_id!r}")
+        detail = DocumentDetail.from_payload(hits[0].payload)
+        detail.chunks = [
+            ChunkOut(chunk_id=h.id, chunk_index=int(h.payload.get("chunk_index") or 0), page=h.payload.get("page"),
+                     heading=h.payload.get("heading"), text=str(h.payload.get("text", "")))
+            for h in hits
+        ]
+        return detail
+
+    def delete_document(self, doc_id: str, *, allowed_visibility: Sequence[str] | None = None) -> int:
+        """Delete every chunk of a document; returns how many. :class:`NotFound` when missing or not visible."""
+        from core.errors import NotFound
+        from core.filters import Match
+
+        if self.store.count(self._doc_filter(None, allowed_visibility, Match("doc_id", doc_id))) == 0:
+            raise NotFound(f"no document {doc_id!r}")
+        removed = self.ingestor.remove_doc(doc_id)
+        logger.info("deleted document %s (%d chunks)", doc_id, removed)
+        return removed
+
+    def document_ids(self, *, source: str) -> list[str]:
+        """Ids of the documents indexed from ``source``."""
+        from core.filters import Filter, Match
+
+        return [str(v) for v, _ in self.store.facet("doc_id", filter=Filter(must=[Match("source", source)]), limit=100)]
+
+    def stats(self, *, allowed_visibility: Sequence[str] | None = None) -> Stats:
+        """Document and chunk counts, per type, language, visibility and year, of what the caller may see."""
+        from api.schemas import Stats
+        from core.filters import all_of
+        from core.models import FacetCount
+        from retrieval.filters import visibility_filter
+
+        allowed = list(allowed_visibility) if allowed_visibility is not None else None
+        docs = self._doc_filter(None, allowed_visibility)
+
+        def counts(key: str) -> list[FacetCount]:
+            return [FacetCount(value=v, count=c) for v, c in self.store.facet(key, filter=docs, limit=100)]
+
+        return Stats(
+            documents=self.store.count(docs),
+            chunks=self.store.count(all_of(visibility_filter(allowed))),
+            by_type=counts("doc_type"),
+            by_language=counts("language"),
+            by_visibility=counts("visibility"),
+            by_year=counts("year"),
+        )
+
+    def open_index(self) -> None:
+        """Open (and for the embedded engine: lock) the index now, creating it if needed.
+
+        The API calls this at startup so it owns the index before the first
+        request; a CLI started later gets :class:`core.errors.IndexLocked`.
+        """
+        self.store.ensure(self.embedder.dim)
+
+    def health(self, *, llm: bool = True) -> dict[str, Any]:
+        """Index, embedder and LLM backend status, without loading any model."""
+        index: dict[str, Any]
+        try:
+            info = self.store.info()
+            index = {"engine": info.engine, "points": info.points, "dim": info.dim, "ok": True, "detail": ""}
+        except Exception as exc:  # noqa: BLE001 - health reports, it does not raise
+            logger.warning("index health check failed: %s", exc)
+            index = {"engine": "qdrant-server" if self.settings.qdrant_url else "qdrant-edge", "points": 0,
+                     "dim": None, "ok": False, "detail": type(exc).__name__}
+        llm_info: dict[str, Any] | None = None
+        if llm:
+            try:
+                from core.llm import llm_status
+            except ImportError:
+                llm_status = None  # type: ignore[assignment]
+            if llm_status is not None:
+                try:
+                    llm_info = llm_status(self.settings)
+                except Exception as exc:  # noqa: BLE001
+                    llm_info = {"backend": self.settings.llm, "ready": False, "available": False,
+                                "detail": f"status check failed ({type(exc).__name__})"}
+        return {"index": index, "embedder": self.settings.embedder, "llm": llm_info}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

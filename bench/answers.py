@@ -1,0 +1,366 @@
+"""Answer and fact-sheet benchmark of ccassist on the sample corpus.
+
+Runs from the repo root without installing:
+
+    python bench/answers.py                                   # index corpus/ in a temp dir, both backends
+    python bench/answers.py --index /tmp/ccidx --backends extractive
+    python bench/answers.py --index /tmp/ccidx --backends local --no-factsheets
+
+What it measures, through the product code (``agents.workflow.Assistant`` over a real Qdrant Edge
+index of ``corpus/`` built by the real ingest pipeline), per answer backend:
+
+* **correctness**: answerable questions of ``tests/eval/answers.jsonl`` whose answer contains every
+  gold fact (case-, accent- and dash-insensitive substring match);
+* **citation precision**: cited passages that contain a gold fact, over all cited passages (answered
+  answerable questions); also the share of citations pointing into a gold document;
+* **unsupported sentences**: sentences the grounding check removed, over all drafted sentences, and
+  *kept unsupported*: answer sentences that an independent audit (every number of the sentence
+  occurs verbatim in a cited passage, every sentence cites) rejects; the latter must be 0;
+* **refusals**: unanswerable questions answered with the refusal (correct refusals) and answerable
+  questions refused (false refusals);
+* **latency**: p50/p95 of a whole ``ask`` after a warm-up question, and the mean time per stage
+  (planner, search incl. judging, synthesis, grounding);
+* **fact sheets**: share of ``must_mention`` strings of ``tests/eval/factsheets.jsonl`` found in the
+  fact sheet's Markdown.
+
+"Today" is the corpus' fixed date (2026-11-25) so expired deadlines are stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from agents.models import Answer  # noqa: E402
+from agents.workflow import Assistant  # noqa: E402
+from api.services import Services  # noqa: E402
+from core.language import fold  # noqa: E402
+from core.settings import Settings  # noqa: E402
+
+TODAY = _dt.date(2026, 11, 25)
+EVAL_DIR = ROOT / "tests" / "eval"
+CORPUS = ROOT / "corpus"
+STAGES = ("planner", "search", "synthesis", "grounding")
+TARGETS = {
+    "extractive": {"correctness": 0.80, "refusal": 0.90, "p50_s": 1.0},
+    "local": {"correctness": 0.90, "refusal": 0.90, "p50_s": 15.0},
+}
+WARMUP = "Wann findet das Netzwerktreffen statt?"
+_NUM = re.compile(r"\d+")
+
+
+def _log(msg: str) -> None:
+    print(f"[answers {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _load_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def norm(text: str) -> str:
+    """Fold case and accents, unify dashes, spaces and thousands separators' surroundings."""
+    text = fold(text).replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ").replace("\u202f", " ")
+    return " ".join(text.split())
+
+
+def contains(haystack: str, fact: str) -> bool:
+    return norm(fact) in norm(haystack)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+# --------------------------------------------------------------------------------------- scoring
+
+
+def audit_kept(answer: Answer, passages: dict[str, str]) -> list[str]:
+    """Sentences of the answer an independent check rejects: no citation, or a number not in the cited text."""
+    problems = []
+    by_n = {c.n: passages.get(c.chunk_id or "", "") for c in answer.citations}
+    for sentence in answer.sentences:
+        if not sentence.citations:
+            problems.append(f"no citation: {sentence.text}")
+            continue
+        cited = " ".join(by_n.get(n, "") for n in sentence.citations)
+        digits_cited = re.sub(r"(?<=\d)[.,\u202f ](?=\d{3}\b)", "", cited)
+        for number in _NUM.findall(re.sub(r"(?<=\d)[.,\u202f ](?=\d{3}\b)", "", sentence.text)):
+            if number not in digits_cited:
+                problems.append(f"number {number} not in cited passages: {sentence.text}")
+                break
+    return problems
+
+
+def score_question(item: dict[str, Any], answer: Answer, passages: dict[str, str]) -> dict[str, Any]:
+    facts = item.get("gold_facts") or []
+    gold_docs = set(item.get("gold_docs") or [])
+    missing = [f for f in facts if not contains(answer.answer, f)]
+    cited_chunks = [c.chunk_id or "" for c in answer.citations]
+    with_fact = sum(1 for cid in cited_chunks if any(contains(passages.get(cid, ""), f) for f in facts))
+    in_gold = sum(1 for c in answer.citations if Path(c.source).name in gold_docs)
+    drafted = len(answer.sentences) + len(answer.unsupported)
+    return {
+        "id": item["id"],
+        "lang": item["lang"],
+        "answerable": item["answerable"],
+        "crosslingual": item.get("crosslingual", False),
+        "question": item["question"],
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "correct": bool(item["answerable"] and not answer.refused and not missing),
+        "missing": missing,
+        "citations": len(cited_chunks),
+        "citations_with_fact": with_fact,
+        "citations_in_gold_doc": in_gold,
+        "drafted_sentences": drafted,
+        "removed_sentences": len(answer.unsupported),
+        "removed": [u.reason for u in answer.unsupported],
+        "kept_unsupported": audit_kept(answer, passages),
+        "timings_ms": answer.trace.timings_ms,
+        "loops": answer.trace.loops,
+        "planner": answer.trace.plan.planner if answer.trace.plan else None,
+    }
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    answered = [r for r in answerable if not r["refused"]]
+    cites = sum(r["citations"] for r in answered)
+    drafted = sum(r["drafted_sentences"] for r in rows)
+    total = [r["timings_ms"].get("total", 0.0) / 1000 for r in rows]
+    out: dict[str, Any] = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "correctness": sum(r["correct"] for r in answerable) / max(1, len(answerable)),
+        "correctness_crosslingual": (
+            sum(r["correct"] for r in answerable if r["crosslingual"])
+            / max(1, sum(1 for r in answerable if r["crosslingual"]))
+        ),
+        "citation_precision": sum(r["citations_with_fact"] for r in answered) / max(1, cites),
+        "citation_doc_precision": sum(r["citations_in_gold_doc"] for r in answered) / max(1, cites),
+        "removed_rate": sum(r["removed_sentences"] for r in rows) / max(1, drafted),
+        "kept_unsupported": sum(len(r["kept_unsupported"]) for r in rows),
+        "refusal": sum(r["refused"] for r in unanswerable) / max(1, len(unanswerable)),
+        "false_refusals": sum(r["refused"] for r in answerable),
+        "p50_s": statistics.median(total) if total else float("nan"),
+        "p95_s": _pct(total, 0.95),
+        "stage_mean_s": {s: statistics.mean(r["timings_ms"].get(s, 0.0) for r in rows) / 1000 for s in STAGES},
+        "by_lang": {},
+    }
+    for lang in sorted({r["lang"] for r in answerable}):
+        subset = [r for r in answerable if r["lang"] == lang]
+        out["by_lang"][lang] = sum(r["correct"] for r in subset) / len(subset)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ runs
+
+
+def ensure_index(index: Path) -> None:
+    """Index ``corpus/`` into ``index``; idempotent, so an up-to-date index costs only the parsing."""
+    services = Services(Settings(), index_path=index)
+    try:
+        t0 = time.perf_counter()
+        report = services.ingest([str(CORPUS)])
+        _log(f"index {index}: {report.indexed} files (re)indexed, {report.skipped} unchanged, "
+             f"{len(report.failed)} failed, {time.perf_counter() - t0:.1f}s")
+    finally:
+        services.close()
+
+
+def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], sheets: list[dict[str, Any]],
+                *, factsheets: bool) -> dict[str, Any]:
+    settings = Settings(llm=backend)  # type: ignore[arg-type]
+    services = Services(settings, index_path=index)
+    try:
+        t0 = time.perf_counter()
+        assistant = Assistant(services.settings, services.searcher)
+        assistant.ask(WARMUP, today=TODAY)
+        _log(f"{backend}: ready + warm-up in {time.perf_counter() - t0:.1f}s")
+        rows = []
+        for item in questions:
+            answer = assistant.ask(item["question"], today=TODAY)
+            ids = [c.chunk_id for c in answer.citations if c.chunk_id]
+            passages = {h.id: str(h.payload.get("text", "")) for h in services.store.retrieve(ids)} if ids else {}
+            row = score_question(item, answer, passages)
+            rows.append(row)
+            mark = "ok " if row["correct"] else ("REF" if row["refused"] else "-- ")
+            if not item["answerable"]:
+                mark = "ok " if row["refused"] else "ANS"
+            _log(f"{backend} {item['id']} {mark} {row['timings_ms'].get('total', 0) / 1000:5.2f}s "
+                 f"{item['question'][:60]} -> {answer.answer[:100]!r}")
+        sheet_rows = []
+        if factsheets:
+            for item in sheets:
+                t = time.perf_counter()
+                sheet = assistant.factsheet(item["topic"], today=TODAY)
+                found = [m for m in item["must_mention"] if contains(sheet.markdown, m)]
+                sheet_rows.append({
+                    "topic": item["topic"],
+                    "coverage": len(found) / max(1, len(item["must_mention"])),
+                    "missing": [m for m in item["must_mention"] if m not in found],
+                    "seconds": round(time.perf_counter() - t, 2),
+                    "unsupported": len(sheet.unsupported),
+                    "sentences": sum(len(s.sentences) for s in sheet.sections if s.key != "sources"),
+                })
+                _log(f"{backend} fact sheet {item['topic']!r}: {len(found)}/{len(item['must_mention'])}")
+        summary = summarise(rows)
+        if sheet_rows:
+            summary["factsheet_coverage"] = statistics.mean(r["coverage"] for r in sheet_rows)
+            summary["factsheet_seconds"] = statistics.mean(r["seconds"] for r in sheet_rows)
+        return {"backend": backend, "summary": summary, "questions": rows, "factsheets": sheet_rows}
+    finally:
+        services.close()
+
+
+# ---------------------------------------------------------------------------------------- report
+
+
+def _fmt(value: Any, spec: str = ".2f") -> str:
+    if isinstance(value, float):
+        return "n/a" if value != value else format(value, spec)
+    return str(value)
+
+
+def _ok(backend: str, key: str, value: float) -> str:
+    target = TARGETS.get(backend, {}).get(key)
+    if target is None or value != value:
+        return ""
+    good = value < target if key.endswith("_s") else value >= target
+    return " ✅" if good else " ❌"
+
+
+def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [
+        "# Answer benchmark (sample corpus)",
+        "",
+        f"Generated by `{meta['command']}` on {meta['date']} ({meta['machine']}). Index: {meta['points']} chunks of "
+        f"{meta['files']} files in `corpus/`, embedder `{meta['embedder']}`, today = {TODAY.isoformat()}. "
+        f"{meta['questions']} questions ({meta['answerable']} answerable, "
+        f"{meta['questions'] - meta['answerable']} unanswerable) from `tests/eval/answers.jsonl`.",
+        "",
+        "| metric | " + " | ".join(r["backend"] for r in results) + " | target |",
+        "|---|" + "---|" * len(results) + "---|",
+    ]
+
+    def row(label: str, key: str, spec: str = ".2f", target: str = "") -> None:
+        cells = [_fmt(r["summary"].get(key, float("nan")), spec) + _ok(r["backend"], key, r["summary"].get(key, float("nan")))
+                 for r in results]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+
+    row("answer correctness (all gold facts)", "correctness", target="extractive ≥ 0.80, local ≥ 0.90")
+    row("… cross-lingual questions", "correctness_crosslingual")
+    row("citation precision (cited passage has a gold fact)", "citation_precision")
+    row("citations into a gold document", "citation_doc_precision")
+    row("sentences removed by the grounding check", "removed_rate")
+    row("kept unsupported sentences (audit)", "kept_unsupported", "d", "0")
+    row("correct refusals (unanswerable)", "refusal", target="≥ 0.90")
+    row("false refusals (answerable)", "false_refusals", "d")
+    row("ask latency p50 (s)", "p50_s", target="extractive < 1, local < 15")
+    row("ask latency p95 (s)", "p95_s")
+    for stage in STAGES:
+        cells = [_fmt(r["summary"]["stage_mean_s"][stage]) for r in results]
+        lines.append(f"| mean {stage} time (s) | " + " | ".join(cells) + " | |")
+    row("fact-sheet must-mention coverage", "factsheet_coverage")
+    row("fact-sheet time (s)", "factsheet_seconds")
+    langs = sorted({lang for r in results for lang in r["summary"]["by_lang"]})
+    for lang in langs:
+        cells = [_fmt(r["summary"]["by_lang"].get(lang, float("nan"))) for r in results]
+        lines.append(f"| correctness, {lang} questions | " + " | ".join(cells) + " | |")
+    for r in results:
+        lines += ["", f"## {r['backend']}: per question", "",
+                  "| id | lang | result | s | loops | missing / removed |", "|---|---|---|---|---|---|"]
+        for q in r["questions"]:
+            if q["answerable"]:
+                result = "correct" if q["correct"] else ("refused" if q["refused"] else "wrong")
+            else:
+                result = "refused ✓" if q["refused"] else "answered ✗"
+            detail = "; ".join(q["missing"] + [f"removed: {x}" for x in q["removed"]] + q["kept_unsupported"])
+            loops = ",".join(str(v) for v in q["loops"].values())
+            lines.append(f"| {q['id']} | {q['lang']} | {result} | {q['timings_ms'].get('total', 0) / 1000:.2f} | "
+                         f"{loops} | {detail.replace('|', '/')[:160]} |")
+        if r["factsheets"]:
+            lines += ["", f"### {r['backend']}: fact sheets", "", "| topic | coverage | s | missing |", "|---|---|---|---|"]
+            for s in r["factsheets"]:
+                lines.append(f"| {s['topic']} | {s['coverage']:.2f} | {s['seconds']:.1f} | {', '.join(s['missing'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=None, help="index dir (built from corpus/ when missing)")
+    parser.add_argument("--backends", default="extractive,local", help="comma-separated: extractive, local, openai")
+    parser.add_argument("--limit", type=int, default=None, help="first N questions only")
+    parser.add_argument("--ids", default=None, help="comma-separated question ids")
+    parser.add_argument("--no-factsheets", action="store_true")
+    parser.add_argument("--out", default="bench/results/answers.md", help="markdown output; JSON goes next to it")
+    args = parser.parse_args(argv)
+
+    questions = _load_jsonl(EVAL_DIR / "answers.jsonl")
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        questions = [q for q in questions if q["id"] in wanted]
+    if args.limit:
+        questions = questions[: args.limit]
+    sheets = _load_jsonl(EVAL_DIR / "factsheets.jsonl")
+    tmp = None
+    index = args.index
+    if index is None:
+        tmp = tempfile.TemporaryDirectory(prefix="ccassist-answers-")
+        index = Path(tmp.name) / "index"
+    ensure_index(index)
+    results = [run_backend(b.strip(), index, questions, sheets, factsheets=not args.no_factsheets)
+               for b in args.backends.split(",") if b.strip()]
+    services = Services(Settings(), index_path=index)
+    try:
+        points = services.store.count()
+        files = len({h.payload.get("source") for h in services.store.iter_all()})
+    finally:
+        services.close()
+    meta = {
+        "command": "python bench/answers.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
+        "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "points": points,
+        "files": files,
+        "embedder": Settings().embedder,
+        "questions": len(questions),
+        "answerable": sum(1 for q in questions if q["answerable"]),
+    }
+    out = ROOT / args.out if not Path(args.out).is_absolute() else Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_markdown(results, meta), encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=1,
+                                                   default=str), encoding="utf-8")
+    _log(f"wrote {out} and {out.with_suffix('.json')}")
+    for r in results:
+        s = r["summary"]
+        _log(f"{r['backend']}: correctness {s['correctness']:.2f}, refusal {s['refusal']:.2f}, "
+             f"citation precision {s['citation_precision']:.2f}, p50 {s['p50_s']:.2f}s, "
+             f"kept unsupported {s['kept_unsupported']}")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Static reference data (cities, country names, regions) used by :mod:`core.gazetteer`."""

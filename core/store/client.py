@@ -1,0 +1,254 @@
+"""qdrant-client: a Qdrant server or cluster (``CCASSIST_QDRANT_URL``), or qdrant-client's in-process mode.
+
+Same collection layout and query as :mod:`core.store.edge`. The in-process
+mode (``:memory:`` or a path) scores every point with numpy and is only meant
+for tests of this code path; a real deployment points at a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from core.errors import UpstreamError
+from core.filters import DateRange, Filter, IsEmpty, Match, MatchAny, Range, all_of
+from core.sparse import SparseVec
+from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_SCHEMA = {
+    "keyword": models.PayloadSchemaType.KEYWORD,
+    "integer": models.PayloadSchemaType.INTEGER,
+    "datetime": models.PayloadSchemaType.DATETIME,
+    "bool": models.PayloadSchemaType.BOOL,
+}
+
+
+def _condition(cond: Any) -> Any:
+    if isinstance(cond, Filter):
+        return _filter(cond)
+    if isinstance(cond, Match):
+        return models.FieldCondition(key=cond.key, match=models.MatchValue(value=cond.value))
+    if isinstance(cond, MatchAny):
+        return models.FieldCondition(key=cond.key, match=models.MatchAny(any=list(cond.values)))
+    if isinstance(cond, Range):
+        return models.FieldCondition(key=cond.key, range=models.Range(gte=cond.gte, lte=cond.lte, gt=cond.gt, lt=cond.lt))
+    if isinstance(cond, DateRange):
+        gte = f"{cond.gte.isoformat()}T00:00:00Z" if cond.gte else None
+        lte = f"{cond.lte.isoformat()}T23:59:59Z" if cond.lte else None
+        return models.FieldCondition(key=cond.key, range=models.DatetimeRange(gte=gte, lte=lte))
+    if isinstance(cond, IsEmpty):
+        return models.IsEmptyCondition(is_empty=models.PayloadField(key=cond.key))
+    raise TypeError(f"unsupported filter condition {cond!r}")
+
+
+def _filter(flt: Filter | None) -> models.Filter | None:
+    if flt is None or flt.is_empty():
+        return None
+    return models.Filter(
+        must=[_condition(c) for c in flt.must] or None,
+        should=[_condition(c) for c in flt.should] or None,
+        must_not=[_condition(c) for c in flt.must_not] or None,
+    )
+
+
+def _vector(vec: np.ndarray | SparseVec) -> Any:
+    if isinstance(vec, SparseVec):
+        return models.SparseVector(indices=list(vec.indices), values=[float(v) for v in vec.values])
+    return np.asarray(vec, dtype=np.float32).tolist()
+
+
+def _hit(point: Any) -> Hit:
+    dense = sparse = None
+    vector = getattr(point, "vector", None)
+    if isinstance(vector, dict):
+        if DENSE in vector:
+            dense = [float(x) for x in vector[DENSE]]
+        if SPARSE in vector:
+            sv = vector[SPARSE]
+            sparse = SparseVec(list(sv.indices), list(sv.values))
+    return Hit(id=str(point.id), score=float(getattr(point, "score", 0.0) or 0.0), payload=dict(point.payload or {}),
+               dense=dense, sparse=sparse)
+
+
+class ClientStore(Store):
+    """A collection on a Qdrant server (or qdrant-client's in-process mode)."""
+
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        *,
+        shard_number: int = 1,
+        replication_factor: int = 1,
+        write_consistency_factor: int = 1,
+        retries: int = 3,
+        location: str = "",
+    ) -> None:
+        self.client = client
+        self.collection = collection
+        self._shards = shard_number
+        self._replicas = replication_factor
+        self._write_consistency = write_consistency_factor
+        self._retries = retries
+        self._location = location
+        self.dim = None
+        if self._call(lambda: self.client.collection_exists(collection)):
+            info = self._call(lambda: self.client.get_collection(collection))
+            vectors = info.config.params.vectors
+            self.dim = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
+
+    @classmethod
+    def from_url(cls, url: str, collection: str, **kwargs: Any) -> "ClientStore":
+        api_key = kwargs.pop("api_key", None)
+        prefer_grpc = kwargs.pop("prefer_grpc", False)
+        timeout = kwargs.pop("timeout", 30.0)
+        if url == ":memory:":
+            client = QdrantClient(":memory:")
+        elif url.startswith(("http://", "https://")):
+            client = QdrantClient(url=url, api_key=api_key, prefer_grpc=prefer_grpc, timeout=int(timeout))
+        else:  # a directory: qdrant-client's local persistence
+            client = QdrantClient(path=url)
+        return cls(client, collection, location=url, **kwargs)
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Retry transient server errors with backoff; local mode never needs it."""
+        for attempt in range(self._retries):
+            try:
+                return fn()
+            except (ValueError, TypeError, KeyError):
+                raise
+            except Exception as exc:  # network errors surface as several httpx/grpc types
+                if attempt == self._retries - 1:
+                    raise UpstreamError(f"Qdrant at {self._location or 'server'} failed: {exc}") from exc
+                logger.warning("Qdrant call failed (%s), retrying", exc)
+                time.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def ensure(self, dim: int) -> None:
+        if self.dim is not None:
+            if self.dim != dim:
+                raise UpstreamError(
+                    f"collection {self.collection!r} holds {self.dim}-dim vectors but the embedder makes {dim}-dim ones"
+                )
+            return
+        self._call(
+            lambda: self.client.create_collection(
+                self.collection,
+                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                shard_number=self._shards,
+                replication_factor=self._replicas,
+                write_consistency_factor=self._write_consistency,
+            )
+        )
+        with warnings.catch_warnings():  # local mode warns that indexes are no-ops there; a server uses them
+            warnings.simplefilter("ignore", UserWarning)
+            for name, kind in PAYLOAD_INDEXES.items():
+                self._call(lambda n=name, k=kind: self.client.create_payload_index(self.collection, n, _SCHEMA[k]))
+        self.dim = dim
+
+    def upsert(self, points: Sequence[PointData]) -> None:
+        if not points:
+            return
+        structs = [
+            models.PointStruct(id=p.id, vector={DENSE: _vector(p.dense), SPARSE: _vector(p.sparse)}, payload=p.payload)
+            for p in points
+        ]
+        self._call(lambda: self.client.upsert(self.collection, structs, wait=True))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._call(lambda: self.client.delete(self.collection, models.PointIdsList(points=list(ids)), wait=True))
+
+    def delete_by_filter(self, flt: Filter) -> None:
+        self._call(lambda: self.client.delete(self.collection, models.FilterSelector(filter=_filter(flt)), wait=True))
+
+    def query(
+        self,
+        prefetches: Sequence[Prefetch],
+        *,
+        limit: int,
+        filter: Filter | None = None,
+        fusion: Literal["rrf", "dbsf"] = "rrf",
+        rrf_k: int = 60,
+    ) -> list[Hit]:
+        if self.dim is None:
+            return []
+        if len(prefetches) == 1:
+            pf = prefetches[0]
+            response = self._call(
+                lambda: self.client.query_points(
+                    self.collection, query=_vector(pf.vector), using=pf.using, limit=limit,
+                    query_filter=_filter(all_of(filter, pf.filter)), with_payload=True,
+                )
+            )
+        else:
+            fused: Any = (
+                models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=[pf.weight for pf in prefetches]))
+                if fusion == "rrf"
+                else models.FusionQuery(fusion=models.Fusion.DBSF)
+            )
+            request_prefetch = [
+                models.Prefetch(query=_vector(pf.vector), using=pf.using, limit=pf.limit, filter=_filter(pf.filter))
+                for pf in prefetches
+            ]
+            response = self._call(
+                lambda: self.client.query_points(
+                    self.collection, prefetch=request_prefetch, query=fused, limit=limit,
+                    query_filter=_filter(filter), with_payload=True,
+                )
+            )
+        return [_hit(p) for p in response.points]
+
+    def facet(self, key: str, *, filter: Filter | None = None, limit: int = 20) -> list[tuple[Any, int]]:
+        if self.dim is None:
+            return []
+        response = self._call(
+            lambda: self.client.facet(self.collection, key, facet_filter=_filter(filter), limit=limit, exact=True)
+        )
+        return [(h.value, int(h.count)) for h in response.hits]
+
+    def scroll(
+        self, *, filter: Filter | None = None, limit: int = 100, offset: str | None = None, with_vectors: bool = False
+    ) -> tuple[list[Hit], str | None]:
+        if self.dim is None:
+            return [], None
+        records, next_offset = self._call(
+            lambda: self.client.scroll(
+                self.collection, scroll_filter=_filter(filter), limit=limit, offset=offset,
+                with_payload=True, with_vectors=with_vectors,
+            )
+        )
+        return [_hit(r) for r in records], (str(next_offset) if next_offset is not None else None)
+
+    def count(self, filter: Filter | None = None) -> int:
+        if self.dim is None:
+            return 0
+        return int(self._call(lambda: self.client.count(self.collection, count_filter=_filter(filter), exact=True)).count)
+
+    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[Hit]:
+        if self.dim is None or not ids:
+            return []
+        records = self._call(
+            lambda: self.client.retrieve(self.collection, list(ids), with_payload=True, with_vectors=with_vectors)
+        )
+        return [_hit(r) for r in records]
+
+    def info(self) -> StoreInfo:
+        return StoreInfo(
+            engine="qdrant-client", location=self._location or self.collection, points=self.count(), dim=self.dim,
+            extra={"collection": self.collection, "shard_number": self._shards, "replication_factor": self._replicas},
+        )
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,329 @@
+"""The UI in a real browser (Debian's Chromium via Playwright) against a real API over the sample corpus.
+
+Each test works like a user: types an API key into the sidebar, navigates with the
+sidebar, fills in forms, clicks. Every page is screenshotted to
+``test-artifacts/screenshots/``. A feature whose API endpoint does not exist yet
+fails with a message naming the endpoint (after its screenshot), it is not skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import KEYS, SCREENSHOTS, Servers
+
+pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+from playwright.sync_api import Locator, Page, expect  # noqa: E402
+
+NAV = {
+    "chat": "Chat",
+    "search": "Suche",
+    "exchanges": "Vergangene Austausche",
+    "calls": "Offene Ausschreibungen",
+    "factsheets": "Faktenblätter",
+    "library": "Bibliothek",
+    "document": "Dokument",
+}
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+
+def wait_idle(page: Page, *, timeout: float = 60.0) -> None:
+    """Wait until the Streamlit script run is over (no "running" indicator, no stale elements)."""
+    page.wait_for_timeout(300)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = page.evaluate(
+            """() => {
+                const w = document.querySelector('[data-testid="stStatusWidget"]');
+                const stale = document.querySelector('[data-stale="true"]');
+                return Boolean((w && w.offsetParent !== null && /Running|Läuft/i.test(w.innerText)) || stale);
+            }"""
+        )
+        if not running:
+            page.wait_for_timeout(200)
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the Streamlit app did not finish its run in time")
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wait_idle(page)
+    page.wait_for_timeout(600)  # charts and data grids draw after the run
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def open_app(page: Page, servers: Servers, role: str | None, path: str = "/") -> None:
+    """Open the UI and sign in with ``role``'s key (None: anonymous)."""
+    page.goto(servers.ui_url + path)
+    page.get_by_test_id("stSidebar").wait_for()
+    wait_idle(page)
+    if role is not None:
+        key_input = page.get_by_label("API-Schlüssel", exact=True)
+        key_input.fill(KEYS[role])
+        key_input.press("Enter")
+        wait_idle(page)
+        expect(page.get_by_test_id("stSidebar")).to_contain_text("Rolle:")
+
+
+def go(page: Page, name: str) -> None:
+    """Navigate with the sidebar (keeps the session, so the API key stays)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=NAV[name], exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", level=1).first).to_be_visible()
+
+
+def main(page: Page) -> Locator:
+    return page.get_by_test_id("stMain")
+
+
+def not_available_notice(page: Page) -> str | None:
+    """The text of a "not available in the API yet" notice on the page, if there is one."""
+    notice = main(page).get_by_text(re.compile(r"in der API noch nicht verfügbar|not available in the API yet"))
+    return notice.first.inner_text() if notice.count() else None
+
+
+def require_endpoint(servers: Servers, method: str, path: str) -> None:
+    """Fail (not skip) with a clear message when the API does not declare ``METHOD path``."""
+    with servers.api() as api:
+        paths = api.get("/openapi.json").json().get("paths", {})
+    wanted = re.sub(r"\{[^}]+\}", "{}", path)
+    found = any(re.sub(r"\{[^}]+\}", "{}", p) == wanted and method.lower() in ops for p, ops in paths.items())
+    if not found:
+        pytest.fail(f"the API has no {method} {path} yet: the UI shows 'not available yet' for this feature")
+
+
+def search(page: Page, query: str) -> None:
+    box = main(page).get_by_label("Suchbegriffe")
+    box.fill(query)
+    box.press("Enter")
+    wait_idle(page)
+
+
+def internal_document(servers: Servers) -> dict[str, Any]:
+    with servers.api("editor") as api:
+        items = api.get("/documents", params={"visibility": "internal", "limit": 50}).json()["items"]
+    assert items, "the sample corpus should hold internal documents"
+    return items[0]
+
+
+# -- the pages ----------------------------------------------------------------------------------------------
+
+
+def test_every_page_renders_and_switches_language(context: Any, servers: Servers) -> None:
+    """A tour: each page renders without an exception; the English switch relabels the navigation."""
+    page = context.new_page()
+    open_app(page, servers, "editor")
+    for name in NAV:
+        go(page, name)
+        assert not main(page).get_by_test_id("stException").count(), f"page {name} raised an exception"
+        shot(page, f"tour-{name}")
+    page.get_by_test_id("stSidebar").get_by_role("radio", name="English").or_(
+        page.get_by_test_id("stSidebar").get_by_role("button", name="English")).first.click()
+    wait_idle(page)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name="Search", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Open calls", exact=True)).to_be_visible()
+    nav.get_by_role("link", name="Open calls", exact=True).click()
+    wait_idle(page)
+    expect(main(page)).to_contain_text("days left")
+    shot(page, "tour-calls-english")
+
+
+def test_chat_answer_with_citation_opens_passage(context: Any, servers: Servers) -> None:
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    page.get_by_test_id("stChatInputTextArea").fill("Was wurde beim Workshop zur Hochwasserresilienz in Kisumu vereinbart?")
+    page.get_by_test_id("stChatInputTextArea").press("Enter")
+    wait_idle(page, timeout=180)
+    notice = not_available_notice(page)
+    shot(page, "chat-answer")
+    if notice:
+        require_endpoint(servers, "POST", "/ask")
+        pytest.fail(f"chat shows a 'not available' notice: {notice}")
+    answer = page.get_by_test_id("stChatMessage").last
+    expect(answer.locator("sup.cc-cite").first).to_be_visible()
+    first_citation = answer.get_by_test_id("stPopover").first
+    expect(first_citation).to_contain_text("[1]")
+    first_citation.get_by_role("button").first.click()
+    body = page.get_by_test_id("stPopoverBody")
+    expect(body).to_be_visible()
+    expect(body.locator(".cc-passage")).not_to_be_empty()
+    expect(body.get_by_role("link", name="Dokument öffnen")).to_be_visible()
+    shot(page, "chat-citation-open")
+    page.keyboard.press("Escape")
+    answer.get_by_text("Wie die Antwort entstand").click()
+    expect(answer.get_by_text("Suchen", exact=True).or_(answer.get_by_text("Plan", exact=True)).first).to_be_visible()
+    shot(page, "chat-trace")
+
+
+def test_search_filter_changes_facet_counts(context: Any, servers: Servers) -> None:
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    go(page, "search")
+    search(page, "Wasser Klimaanpassung Partnerschaft")
+    results = main(page).locator(".cc-snippet")
+    expect(results.first).to_be_visible()
+    assert main(page).locator(".cc-snippet mark").count() > 0, "snippets should highlight the query terms"
+    sidebar = page.get_by_test_id("stSidebar")
+    pills = sidebar.get_by_role("button", name=re.compile(r"\(\d+\)$"))
+    before = sorted(pills.all_inner_texts())
+    assert before, "facet counts should show in the sidebar"
+    shot(page, "search-results")
+    report = sidebar.get_by_role("button", name=re.compile(r"^Bericht \(\d+\)$"))
+    report.click()
+    wait_idle(page)
+    after = sorted(sidebar.get_by_role("button", name=re.compile(r"\(\d+\)$")).all_inner_texts())
+    assert after != before, "choosing a filter should change the facet counts"
+    types = main(page).locator(".cc-chip").all_inner_texts()
+    assert "Bericht" in types and not {"Ausschreibung", "Meldung", "Einladung"} & set(types), types
+    shot(page, "search-filtered")
+
+
+def test_open_calls_show_open_and_expired(context: Any, servers: Servers) -> None:
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    go(page, "calls")
+    content = main(page)
+    expect(content.locator(".cc-days.green, .cc-days.orange, .cc-days.red").first).to_be_visible()
+    expired = content.locator(".cc-expired")
+    expect(expired.first).to_be_visible()
+    assert "abgelaufen" in expired.first.inner_text()
+    opacity = expired.first.evaluate("e => getComputedStyle(e).opacity")
+    assert float(opacity) < 1, "expired calls should be greyed out"
+    shot(page, "calls")
+
+
+def test_factsheet_draft_and_docx_download(context: Any, servers: Servers) -> None:
+    from docx import Document
+
+    page = context.new_page()
+    open_app(page, servers, "editor")
+    go(page, "factsheets")
+    topic = main(page).get_by_label("Thema")
+    topic.fill("Grüner Wasserstoff in Hafenstädten")
+    main(page).get_by_role("button", name="Entwurf erstellen").click()
+    wait_idle(page, timeout=240)
+    notice = not_available_notice(page)
+    shot(page, "factsheet")
+    if notice:
+        require_endpoint(servers, "POST", "/factsheets")
+        pytest.fail(f"fact sheets show a 'not available' notice: {notice}")
+    expect(main(page).locator("sup.cc-cite").first).to_be_visible()
+    with page.expect_download(timeout=120_000) as info:
+        main(page).get_by_role("button", name="DOCX").click()
+    download = info.value
+    data = download.path().read_bytes()
+    doc = Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Wasserstoff" in text or "hydrogen" in text.lower(), text[:500]
+    assert re.search(r"\[\d+\]", text), "the DOCX should keep the citation markers"
+    assert any(p.style.name.startswith("Heading") for p in doc.paragraphs), "the DOCX should have real headings"
+
+
+def test_upload_as_editor_then_find_it(context: Any, servers: Servers, tmp_path: Any) -> None:
+    word = f"Zwiebelturm{uuid.uuid4().hex[:6]}"
+    upload = tmp_path / f"notiz-{word.lower()}.md"
+    upload.write_text(
+        f"# Protokoll {word}: Abstimmung zur Städtepartnerschaft Görlitz – Tiflis\n\n"
+        f"Die Arbeitsgruppe {word} hat am 3. März 2026 über Müllvermeidung und Grünflächen beraten. "
+        "Nächste Sitzung: 14. April 2026 in Görlitz.\n",
+        encoding="utf-8",
+    )
+    page = context.new_page()
+    open_app(page, servers, "editor")
+    go(page, "library")
+    main(page).get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    main(page).get_by_role("button", name="Hochladen und indexieren").click()
+    progress = main(page).get_by_test_id("stProgress")
+    expect(progress.first).to_be_visible(timeout=30_000)
+    expect(main(page).get_by_text(re.compile(r"Dateien · fertig"))).to_be_visible(timeout=180_000)
+    expect(main(page).get_by_text(re.compile(r"indexiert"))).to_be_visible()
+    shot(page, "library-upload")
+    go(page, "search")
+    search(page, word)
+    expect(main(page).get_by_role("link", name=re.compile(f"Protokoll {word}"))).to_be_visible()
+    shot(page, "search-uploaded")
+
+
+def test_document_view_with_cited_summary(context: Any, servers: Servers) -> None:
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    go(page, "search")
+    search(page, "Kisumu Hochwasser Workshop")
+    main(page).locator("[data-testid=stPageLink] a").first.click()
+    wait_idle(page)
+    content = main(page)
+    expect(content.get_by_text("Metadaten")).to_be_visible()
+    expect(content.get_by_text("Sichtbarkeit")).to_be_visible()
+    content.get_by_role("button", name="Zusammenfassung erstellen").click()
+    wait_idle(page, timeout=180)
+    notice = not_available_notice(page)
+    shot(page, "document-summary")
+    if notice:
+        require_endpoint(servers, "GET", "/documents/{doc_id}/summary")
+        pytest.fail(f"the document view shows a 'not available' notice: {notice}")
+    expect(content.locator(".cc-answer sup.cc-cite").first).to_be_visible()
+    expect(content.get_by_test_id("stPopover").first).to_contain_text("[1]")
+
+
+def test_arabic_document_renders_right_to_left(context: Any, servers: Servers) -> None:
+    with servers.api("staff") as api:
+        items = api.get("/documents", params={"language": "ar", "limit": 5}).json()["items"]
+    assert items, "the sample corpus has Arabic documents"
+    page = context.new_page()
+    open_app(page, servers, "staff", path=f"/document?doc_id={items[0]['doc_id']}")
+    heading = main(page).locator("h1[dir=rtl]")
+    expect(heading).to_be_visible()
+    main(page).get_by_text(re.compile(r"Volltext")).click()
+    expect(main(page).locator(".cc-passage[dir=rtl]").first).to_be_visible()
+    shot(page, "document-arabic")
+
+
+def test_public_key_does_not_see_internal_document(context: Any, servers: Servers) -> None:
+    internal = internal_document(servers)
+    title = internal["title"]
+    # staff sees it: the control that makes the public check meaningful
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    go(page, "search")
+    search(page, title)
+    expect(main(page).get_by_role("link", name=title)).to_be_visible()
+    page.close()
+
+    page = context.new_page()
+    open_app(page, servers, "public")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("öffentlich")
+    go(page, "search")
+    search(page, title)
+    expect(main(page).get_by_role("link", name=title)).to_have_count(0)
+    shot(page, "public-search")
+    open_app(page, servers, "public", path=f"/document?doc_id={internal['doc_id']}")
+    expect(main(page).get_by_text(re.compile("nicht gefunden oder für Ihre Rolle nicht sichtbar"))).to_be_visible()
+    assert title not in main(page).inner_text()
+    shot(page, "public-document-hidden")
+
+
+def test_past_exchanges_for_a_problem(context: Any, servers: Servers) -> None:
+    page = context.new_page()
+    open_app(page, servers, "staff")
+    go(page, "exchanges")
+    main(page).get_by_label("Ihr Anliegen").fill("Wir verlieren zu viel Trinkwasser im Leitungsnetz.")
+    main(page).get_by_role("button", name="Austausche finden").click()
+    wait_idle(page, timeout=120)
+    notice = not_available_notice(page)
+    shot(page, "exchanges")
+    if notice:
+        require_endpoint(servers, "GET", "/exchanges")
+        pytest.fail(f"past exchanges show a 'not available' notice: {notice}")
+    expect(main(page).get_by_text("Passende Austausche")).to_be_visible()
+    expect(main(page).locator(".cc-title").first).to_contain_text("↔")
+    expect(main(page).get_by_text("Beteiligte Städte")).to_be_visible()

@@ -1,0 +1,380 @@
+"""What :mod:`ui.client` returns: pydantic models of the API's JSON.
+
+The models are tolerant on purpose (``extra="allow"``, defaults everywhere):
+the API may add fields at any time (DESIGN.md: "more fields may be added, none
+removed"), and some endpoints the UI uses are still being written, so a field
+the UI does not know yet must never break a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Answer",
+    "Call",
+    "Chunk",
+    "Citation",
+    "CityRow",
+    "DocSummary",
+    "DocumentDetail",
+    "DocumentPage",
+    "DocumentSummary",
+    "Exchange",
+    "ExchangePassage",
+    "ExchangeResponse",
+    "FacetCount",
+    "FactSheet",
+    "FactSheetSection",
+    "Health",
+    "IndexInfo",
+    "Job",
+    "JobFile",
+    "LLMInfo",
+    "Me",
+    "Model",
+    "SearchResponse",
+    "SearchResult",
+    "Sentence",
+    "Stats",
+    "UnsupportedSentence",
+    "UploadAccepted",
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        """A field the model does not declare (the API added it)."""
+        return (self.model_extra or {}).get(name, default)
+
+
+class FacetCount(Model):
+    value: str | int | bool
+    count: int = 0
+
+
+# -- service ---------------------------------------------------------------------------------------
+
+
+class LLMInfo(Model):
+    backend: str = "?"
+    model: str | None = None
+    ready: bool = False
+    available: bool = False
+    detail: str = ""
+
+
+class IndexInfo(Model):
+    engine: str = "?"
+    points: int = 0
+    dim: int | None = None
+    ok: bool = True
+    detail: str = ""
+
+
+class Health(Model):
+    status: str = "ok"
+    version: str = ""
+    index: IndexInfo = Field(default_factory=IndexInfo)
+    embedder: str = ""
+    llm: LLMInfo | None = None
+
+
+class Me(Model):
+    """The caller as the API sees it (``GET /me``; see the report for the requested contract)."""
+
+    role: str = "public"
+    name: str = "anonymous"
+    key_id: str | None = None
+    allowed_visibility: list[str] = Field(default_factory=list)
+    can_edit: bool = False
+    inferred: bool = Field(False, description="Set by the client when /me is missing and the role was guessed")
+
+
+# -- search and documents --------------------------------------------------------------------------
+
+
+class SearchResult(Model):
+    rank: int = 0
+    score: float = 0.0
+    doc_id: str
+    source: str = ""
+    title: str = ""
+    chunk_id: str = ""
+    text: str = ""
+    snippet: str = ""
+    page: int | None = None
+    heading: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchResponse(Model):
+    query: str = ""
+    language: str | None = None
+    filters: dict[str, Any] = Field(default_factory=dict)
+    results: list[SearchResult] = Field(default_factory=list)
+    facets: dict[str, list[FacetCount]] = Field(default_factory=dict)
+
+
+class DocumentSummary(Model):
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    doc_type: str | None = None
+    language: str | None = None
+    published: date | None = None
+    deadline: date | None = None
+    cities: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    visibility: str | None = None
+    n_chunks: int | None = None
+    format: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentPage(Model):
+    items: list[DocumentSummary] = Field(default_factory=list)
+    total: int = 0
+    limit: int = 0
+    offset: int = 0
+    next_cursor: str | None = None
+
+
+class Chunk(Model):
+    chunk_id: str = ""
+    chunk_index: int = 0
+    page: int | None = None
+    heading: str | None = None
+    text: str = ""
+
+
+class DocumentDetail(DocumentSummary):
+    chunks: list[Chunk] = Field(default_factory=list)
+
+
+class UploadAccepted(Model):
+    job_id: str
+    status: str = "queued"
+    status_url: str = ""
+    files: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class JobFile(Model):
+    name: str = ""
+    filename: str = ""
+    size: int = 0
+    content_type: str = ""
+    status: str = "pending"
+    chunks: int = 0
+    detail: str = ""
+    doc_ids: list[str] = Field(default_factory=list)
+
+
+class Job(Model):
+    id: str
+    status: str = "queued"
+    created: str = ""
+    started: str | None = None
+    finished: str | None = None
+    owner: str = ""
+    visibility: str | None = None
+    files: list[JobFile] = Field(default_factory=list)
+    done: int = 0
+    total: int = 0
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+class Stats(Model):
+    documents: int = 0
+    chunks: int = 0
+    by_type: list[FacetCount] = Field(default_factory=list)
+    by_language: list[FacetCount] = Field(default_factory=list)
+    by_visibility: list[FacetCount] = Field(default_factory=list)
+    by_year: list[FacetCount] = Field(default_factory=list)
+
+
+# -- answers and fact sheets -----------------------------------------------------------------------
+
+
+class Citation(Model):
+    n: int
+    doc_id: str = ""
+    source: str = ""
+    title: str = ""
+    quote: str = ""
+    chunk_id: str | None = None
+    page: int | None = None
+    heading: str | None = None
+    deadline: date | None = None
+    expired: bool = False
+    language: str | None = None
+
+
+class Sentence(Model):
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    similarity: float | None = None
+    note: str | None = None
+    supported: bool | None = Field(None, description="False when the grounding check flagged it (if the API says so)")
+
+
+class UnsupportedSentence(Model):
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    reason: str = ""
+    section: str | None = None
+
+
+class Answer(Model):
+    question: str = ""
+    answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    grounded: bool = True
+    unsupported: list[UnsupportedSentence] = Field(default_factory=list)
+    backend: str = ""
+    language: str | None = None
+    refused: bool = False
+    sentences: list[Sentence] = Field(default_factory=list)
+    trace: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def not_in_material(self) -> bool:
+        """A refusal, or an answer without a single citation: nothing in the material backs it."""
+        return self.refused or not self.citations or not self.answer.strip()
+
+
+class FactSheetSection(Model):
+    heading: str
+    key: str = ""
+    sentences: list[Sentence] = Field(default_factory=list)
+
+
+class FactSheet(Model):
+    id: str | None = Field(None, description="Id to GET/PUT/export (the API may call it sheet_id)")
+    topic: str = ""
+    sections: list[FactSheetSection] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    markdown: str = ""
+    language: str = "de"
+    grounded: bool = True
+    unsupported: list[UnsupportedSentence] = Field(default_factory=list)
+    backend: str = ""
+    generated: date | None = None
+    trace: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def sheet_id(self) -> str | None:
+        return self.id or self.extra("sheet_id") or self.extra("factsheet_id")
+
+
+class DocSummary(Model):
+    """``GET /documents/{doc_id}/summary``: a summary whose every sentence cites the document's passages."""
+
+    doc_id: str = ""
+    summary: str = ""
+    sentences: list[Sentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    language: str | None = None
+    grounded: bool = True
+    backend: str = ""
+
+
+# -- calls and exchanges ---------------------------------------------------------------------------
+
+
+class Call(Model):
+    doc_id: str
+    title: str = ""
+    source: str = ""
+    doc_type: str | None = None
+    language: str | None = None
+    published: date | None = None
+    deadline: date | None = None
+    days_left: int | None = None
+    expired: bool | None = None
+    cities: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    visibility: str | None = None
+    summary: str | None = None
+
+
+class ExchangePassage(Model):
+    doc_id: str = ""
+    title: str = ""
+    source: str = ""
+    quote: str = ""
+    text: str = ""
+    chunk_id: str | None = None
+    page: int | None = None
+    language: str | None = None
+
+    @property
+    def body(self) -> str:
+        return self.quote or self.text
+
+
+class Exchange(Model):
+    id: str | None = None
+    cities: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    topic: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    date: str | None = None
+    start: str | None = None
+    end: str | None = None
+    event: str | None = None
+    title: str | None = None
+    kind: str | None = None
+    summary: str | None = None
+    score: float | None = None
+    doc_id: str | None = None
+    doc_title: str | None = None
+    sources: list[ExchangePassage] = Field(default_factory=list)
+    passages: list[ExchangePassage] = Field(default_factory=list)
+
+    @property
+    def evidence(self) -> list[ExchangePassage]:
+        return self.sources or self.passages
+
+    @property
+    def when(self) -> str:
+        if self.date:
+            return self.date
+        if self.start and self.end and self.end != self.start:
+            return f"{self.start} – {self.end}"
+        return self.start or self.end or ""
+
+    @property
+    def topic_list(self) -> list[str]:
+        return self.topics or ([self.topic] if self.topic else [])
+
+
+class CityRow(Model):
+    city: str
+    country: str | None = None
+    exchanges: int | None = None
+    count: int | None = None
+    topics: list[str] = Field(default_factory=list)
+    last: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class ExchangeResponse(Model):
+    query: str | None = None
+    city: str | None = None
+    exchanges: list[Exchange] = Field(default_factory=list)
+    cities: list[CityRow] = Field(default_factory=list)
+    peers: list[CityRow] = Field(default_factory=list)
