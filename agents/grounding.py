@@ -130,7 +130,7 @@ class GroundingChecker:
     def _similarity(self, sentence: Sentence, cited: list[Evidence]) -> float:
         quote = fold(" ".join(sentence.text.split())).rstrip(" .!?;:")
         for item in cited:
-            if quote and quote in fold(" ".join(item.text.split())):
+            if quote and quote in fold(" ".join(f"{item.title} {item.text}".split())):
                 return 1.0
         if self.similarity is None:
             return 1.0  # no embedder: the factual checks above are the whole check

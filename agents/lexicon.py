@@ -28,6 +28,7 @@ __all__ = [
     "has_cue",
     "cue_groups",
     "strip_cues",
+    "QUESTION_GROUPS",
     "text_for",
 ]
 
@@ -36,11 +37,11 @@ CUES: dict[str, list[str]] = {
     "deadline": [
         "frist", "fristen", "bewerbungsfrist", "einreichungsfrist", "antragsfrist", "einsendeschluss",
         "anmeldeschluss", "bewerbungsschluss", "stichtag", "bis wann", "bewerben", "bewerbung", "einreichen",
-        "antrag stellen", "ablauf der frist",
+        "antrag stellen", "ablauf der frist", "endet", "enden", "lauft ab", "schliesst",
         "deadline", "deadlines", "apply", "application", "applications", "due date", "submit", "submission",
-        "closing date", "register by", "by when",
+        "closing date", "register by", "by when", "close", "closes", "closing",
         "date limite", "delai", "delais", "candidature", "candidatures", "candidater", "postuler", "soumettre",
-        "jusqu'a quand", "echeance",
+        "jusqu'a quand", "echeance", "cloture", "se termine",
         "الموعد النهائي", "آخر موعد", "اخر موعد", "موعد تقديم", "تقديم", "تقديم الطلبات", "مهلة",
     ],
     "call": [
@@ -85,14 +86,17 @@ CUES: dict[str, list[str]] = {
         "kontakt", "kontaktperson", "ansprechpartner", "ansprechpartnerin", "ansprechperson", "e-mail", "email",
         "telefon", "an wen", "wen kann", "zustandig", "zustandige",
         "contact", "contact person", "who can i", "whom", "phone", "responsible",
-        "a qui", "courriel", "responsable", "interlocuteur",
+        "a qui", "courriel", "responsable", "interlocuteur", "interlocutrice", "adresse", "address",
         "جهة الاتصال", "الاتصال", "تواصل", "البريد الإلكتروني", "المسؤول",
     ],
+    "howmuch": [
+        "wie viel", "wie viele", "wie vielen", "wie hoch", "wie gross", "wie lang", "anzahl", "geld", "welchen wert",
+        "auf welchen wert", "what value", "what level", "quelle valeur", "how much", "how many",
+        "how large", "how long", "number of", "money", "combien", "quel montant", "argent", "كم", "عدد",
+    ],
     "figures": [
-        "wie viel", "wie viele", "budget", "betrag", "hohe", "anzahl", "prozent", "euro", "fordersumme",
-        "how much", "how many", "amount", "funding", "number of", "percent",
-        "combien", "montant", "nombre", "pourcentage",
-        "كم", "ميزانية", "مبلغ", "عدد",
+        "budget", "betrag", "prozent", "euro", "fordersumme", "amount", "funding", "percent", "montant",
+        "pourcentage", "ميزانية", "مبلغ",
     ],
     "activity": [
         "besuch", "besuche", "delegation", "austausch", "reise", "hospitation", "kooperation", "zusammenarbeit",
@@ -132,6 +136,8 @@ TIME_PHRASES: dict[str, list[str]] = {
               r"a partir de {y}", r"apres {y}", r"منذ {y}", r"بعد {y}"],
     "until": [r"bis {y}", r"vor {y}", r"until {y}", r"before {y}", r"up to {y}", r"avant {y}", r"jusqu'en {y}",
               r"قبل {y}", r"حتى {y}"],
+    "in_year": [r"(?:im|in) (?:jahr |jahre )?{y}", r"in (?:the year )?{y}", r"during {y}", r"en {y}",
+                r"au cours de (?:l'annee )?{y}", r"pendant {y}", r"(?:في|عام|سنة) {y}"],
     "last_year": [r"letztes jahr", r"letzten jahr", r"vergangenen jahr", r"vorjahr", r"last year", r"past year",
                   r"previous year", r"l'annee derniere", r"l'an dernier", r"العام الماضي", r"السنة الماضية"],
     "this_year": [r"dieses jahr", r"diesem jahr", r"this year", r"cette annee", r"هذا العام", r"هذه السنة"],
@@ -232,9 +238,14 @@ def cue_groups(text: str) -> list[str]:
     return [group for group in CUES if has_cue(folded, group)]
 
 
-def strip_cues(text: str) -> str:
-    """``text`` folded, with every cue phrase blanked out: what is left is the question's subject."""
+# Cue groups that say what kind of answer is wanted, not what it is about: the judge checks them through
+# filters and intent checks (a date, a number, an address), so they do not count as the question's subject.
+QUESTION_GROUPS = ("deadline", "open", "places", "list", "when", "published", "contact", "howmuch")
+
+
+def strip_cues(text: str, groups: tuple[str, ...] = QUESTION_GROUPS) -> str:
+    """``text`` folded, with the cue phrases of ``groups`` blanked out: what is left is the question's subject."""
     folded = fold(text)
-    for group in CUES:
+    for group in groups:
         folded = _pattern(group).sub(" ", folded)
     return folded

@@ -26,7 +26,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agents.lexicon import CUES, FACTSHEET_QUERIES, TIME_PHRASES, has_cue, text_for
+from agents.lexicon import CUES, FACTSHEET_QUERIES, QUESTION_GROUPS, TIME_PHRASES, has_cue, text_for
 from agents.models import ListKind, OutputShape, Plan, SubQuestion
 from core.errors import CCAssistError
 from core.gazetteer import find_places, lookup, normalize_region
@@ -70,8 +70,39 @@ def question_language(text: str, default: str = "de") -> str:
     return default if lang == "und" else lang
 
 
-def _years(folded: str, today: date) -> dict[str, int]:
-    """Time span of the question as ``{"from": y, "to": y}`` (either may be missing)."""
+_ARTICLES = {"der", "die", "das", "den", "dem", "des", "the", "le", "la", "les", "l", "du", "de", "a", "an"}
+_TARGET_WORDS = {"bis", "until", "by", "vor", "before", "avant", "jusqu", "ici", "حتى", "قبل", "mitte", "ende",
+                 "anfang", "end", "mid", "fin", "debut"}
+
+
+def _bare_years(question: str) -> list[int]:
+    """Years that stand as a time adverbial ("Was wurde 2025 vereinbart?"), not as part of a name.
+
+    "Überschwemmungen 2024", "Partnerschaftsfonds … 2024" and "the 2027 meeting" qualify a noun: the
+    flood of 2024 is described in reports of 2025 and 2026, so a publication filter would hide them.
+    """
+    tokens = list(_WORD.finditer(question))
+    years = []
+    for i, token in enumerate(tokens):
+        if not re.fullmatch(_YEAR, token.group()):
+            continue
+        prev = tokens[i - 1].group() if i > 0 else ""
+        nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        if fold(prev) in _TARGET_WORDS:
+            continue  # "soll bis 2027 sinken": a target year, not a time span of documents
+        if prev and prev[0].islower() and fold(prev) not in _ARTICLES and not (nxt and nxt[0].isupper()):
+            years.append(int(token.group()))
+    return years
+
+
+def _years(question: str, today: date, *, deadline: bool) -> dict[str, int]:
+    """Time span the question constrains, as ``{"from": y, "to": y}`` (either may be missing).
+
+    Spans ("seit 2024", "between 2023 and 2025", "last year", "im Jahr 2025") always count; "bis 2030"
+    counts only for deadline questions (otherwise it is a target year: "… soll bis 2030 sinken").
+    """
+    folded = fold(question)
+
     def phrase(kind: str) -> re.Match[str] | None:
         for pattern in TIME_PHRASES[kind]:
             found = re.search(pattern.replace("{y}", _YEAR), folded)
@@ -84,16 +115,16 @@ def _years(folded: str, today: date) -> dict[str, int]:
         return {"from": low, "to": high}
     if (m := phrase("since")) is not None:
         return {"from": int(m.group(1))}
-    if (m := phrase("until")) is not None:
+    if deadline and (m := phrase("until")) is not None:
         return {"to": int(m.group(1))}
     for kind, year in (("last_year", today.year - 1), ("this_year", today.year), ("next_year", today.year + 1)):
         if phrase(kind) is not None:
             return {"from": year, "to": year}
-    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", folded)})
-    if len(years) == 1:
-        return {"from": years[0], "to": years[0]}
-    if len(years) > 1:
-        return {"from": years[0], "to": years[-1]}
+    if (m := phrase("in_year")) is not None:
+        return {"from": int(m.group(1)), "to": int(m.group(1))}
+    years = _bare_years(question)
+    if years:
+        return {"from": min(years), "to": max(years)}
     return {}
 
 
@@ -141,7 +172,7 @@ _QUESTION_WORDS = {
 
 def _context_words(clause: str) -> list[str]:
     """Words of a clause that carry its subject, not its question or cue words ("Lernprozess", "Kisumu")."""
-    cue_words = {w for phrases in CUES.values() for p in phrases for w in fold(p).split()}
+    cue_words = {w for group in QUESTION_GROUPS for p in CUES[group] for w in fold(p).split()}
     return [w for w in _WORD.findall(clause)
             if len(w) > 3 and fold(w) not in cue_words and fold(w) not in _QUESTION_WORDS]
 
@@ -154,8 +185,8 @@ def _clauses(question: str) -> list[str]:
     lost its subject to the other clause gets the other clauses' subject words appended.
     """
     parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(question) if p and p.strip(" ,;?")]
-    if len(parts) < 2:
-        return [question.strip()]
+    if len(parts) < 2 or any(len(_WORD.findall(p)) < 3 for p in parts):
+        return [question.strip()]  # "Wann und wo fand … statt?" is one question
     parts = parts[:3]
     out = []
     for i, part in enumerate(parts):
@@ -181,12 +212,13 @@ class RulePlanner:
         return "answer", None
 
     def _sub_question(
-        self, text: str, *, span: dict[str, int], places: list[str], regions: list[str], whole_intent: list[str]
+        self, text: str, *, question: str, today: date, places: list[str], regions: list[str], whole_intent: list[str]
     ) -> SubQuestion:
         intent = self._intent(fold(text)) or whole_intent
         shape, list_of = self._shape(intent)
         deadline = "deadline" in intent or ("call" in intent and bool({"when", "open"} & set(intent)))
-        wants_calls = deadline or (shape == "list" and bool({"call", "event"} & set(intent)))
+        wants_calls = deadline or list_of == "calls"
+        span = _years(question, today, deadline=deadline)
         values: dict[str, object] = {}
         if wants_calls:
             if "event" in intent and "call" not in intent:
@@ -213,10 +245,10 @@ class RulePlanner:
         today = today or date.today()
         folded = fold(question)
         intent = self._intent(folded)
-        span = _years(folded, today)
         places, named, regions = _constraint_places(question)
         subs = [
-            self._sub_question(clause, span=span, places=places, regions=regions, whole_intent=intent)
+            self._sub_question(clause, question=question, today=today, places=places, regions=regions,
+                               whole_intent=intent)
             for clause in _clauses(question)
         ]
         shape = "list" if any(s.shape == "list" for s in subs) else subs[0].shape

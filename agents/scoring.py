@@ -18,7 +18,8 @@ import numpy as np
 from agents.models import Evidence
 from agents.safety import neutralise
 from agents.similarity import Similarity
-from agents.text import content_terms, split_sentences, word_set
+from agents.terms import content_terms, word_set
+from agents.text import split_sentences
 from core.dates import find_dates
 from core.gazetteer import find_places
 from core.language import fold
@@ -27,6 +28,17 @@ __all__ = ["Candidate", "SentenceScorer", "EMAIL_OR_PHONE", "dedupe_key"]
 
 EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d[\d /-]{6,}\d")
 _DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(
+    r"\b(?:ein|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|zwanzig|dreissig|hundert|tausend|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|"
+    r"deux|trois|quatre|cinq|sept|huit|neuf|dix|onze|douze|vingt|trente|cent|mille|"
+    r"million\w*|milliard\w*|millionen|mio)\b"
+)
+#: Position given to a document title among its passage's sentences.
+TITLE_POSITION = -1
+#: Titles are informative but not sentences: they win only when clearly better.
+TITLE_FACTOR = 0.9
+_QUESTION_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Weight of the dense cosine in the combined score, and the cosine range mapped to [0, 1].
 DENSE_WEIGHT = 0.4
 # Weight of the passage's (title + heading + text) coverage in a sentence's lexical score.
@@ -74,7 +86,10 @@ class SentenceScorer:
         by_text: dict[str, Candidate] = {}
         for rank, item in enumerate(evidence):
             context = word_set(f"{item.title} {item.heading or ''} {item.text}")
-            for position, sentence in enumerate(split_sentences(neutralise(item.text))):
+            # The title is a candidate too: it often carries the event's date and place in one line.
+            sentences = [(TITLE_POSITION, neutralise(item.title))] if item.title else []
+            sentences += list(enumerate(split_sentences(neutralise(item.text))))
+            for position, sentence in sentences:
                 key = fold(" ".join(sentence.split()))
                 found = by_text.get(key)
                 if found is not None:
@@ -89,7 +104,7 @@ class SentenceScorer:
                     places=[m.place.name for m in find_places(sentence)],
                     has_date=bool(find_dates(sentence, item.language)),
                     has_contact=bool(EMAIL_OR_PHONE.search(sentence)),
-                    has_number=bool(_DIGIT.search(sentence)),
+                    has_number=bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(fold(sentence))),
                     language=item.language,
                     passage_words=context,
                 )
@@ -110,6 +125,7 @@ class SentenceScorer:
         extra = [t for t in content_terms(" ".join(key_terms or [])) if t not in terms]
         intent_set = set(intent or [])
         wanted_places = {fold(p) for p in places or []}
+        numbers = set(_QUESTION_NUMBER.findall(question))
         for cand in candidates:
             words = word_set(cand.text)
             hits = sum(1 for t in terms if any(w.startswith(t) for w in words))
@@ -125,13 +141,16 @@ class SentenceScorer:
                 bonus += 0.3
             if "contact" in intent_set and cand.has_contact:
                 bonus += 0.35
-            if "figures" in intent_set and cand.has_number:
+            if {"figures", "howmuch"} & intent_set and cand.has_number:
                 bonus += 0.2
             if list_of == "places" and cand.places:
                 bonus += 0.1 * min(3, len(cand.places))
             if wanted_places and wanted_places & {fold(p) for p in cand.places}:
                 bonus += 0.15
-            cand.lexical = round(min(1.5, base + bonus) * (1.0 - 0.04 * min(cand.rank, 8)), 4)
+            if numbers:  # "bis 2027", "2. Netzwerktreffen": the same number in the sentence is a strong hint
+                bonus += 0.15 * len(numbers & set(_QUESTION_NUMBER.findall(cand.text)))
+            factor = TITLE_FACTOR if cand.position == TITLE_POSITION else 1.0
+            cand.lexical = round(min(1.5, base + bonus) * factor * (1.0 - 0.04 * min(cand.rank, 8)), 4)
 
     def add_dense(self, candidates: list[Candidate], question: str) -> None:
         """Cosine between the question and each candidate (embeds only uncached sentences)."""

@@ -3,19 +3,15 @@
 German ordinal dates ("am 7. Februar 2026") and abbreviations ("z. B.",
 "Dr.") end in a full stop without ending the sentence; a naive splitter cuts
 exactly the sentences that carry deadlines, so this one knows about them.
-Term matching uses the same crude prefix stems as retrieval's snippet
-highlighter, which works well enough across German, English and French.
+Term matching lives in :mod:`agents.terms`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
 from core.language import fold
-from retrieval.results import query_terms
 
-__all__ = ["split_sentences", "content_terms", "term_coverage", "word_set", "CITATION_RE", "strip_citations", "names_of"]
+__all__ = ["split_sentences", "logical_lines", "CITATION_RE", "strip_citations", "names_of"]
 
 _ABBREVIATIONS = {
     "z", "b", "dr", "prof", "nr", "ca", "bzw", "vgl", "u", "a", "st", "e", "v", "mio", "mrd", "tel", "abs", "s",
@@ -57,9 +53,10 @@ def _is_false_boundary(before: str, after: str) -> bool:
 
 
 # "Bewerbungsfrist: 15. Mai 2026 Bitte senden Sie …": a label line the PDF text layer ran into the next sentence.
+# Also "Bonn, den 18. August 2025 Sehr geehrte Damen und Herren": a letter's place-and-date line.
 _LABEL_DATE = re.compile(
-    r"^([^\W\d][\w ./-]{1,40}:\s*(?:\d{1,2}\.?\s*[^\W\d]+\.?\s+\d{4}|\d{1,2}\.\d{1,2}\.\d{4}|"
-    r"[^\W\d]+\s+\d{1,2},?\s+\d{4}))\s+(?=[A-ZÄÖÜ])"
+    r"^([^\W\d][\w ./-]{1,40}?(?::|,)\s*(?:den\s+|le\s+)?(?:\d{1,2}\.?\s*[^\W\d]+\.?\s+\d{4}|"
+    r"\d{1,2}\.\d{1,2}\.\d{4}|[^\W\d]+\s+\d{1,2},?\s+\d{4}))\s+(?=[A-ZÄÖÜ])"
 )
 
 
@@ -84,6 +81,31 @@ def _split_line(line: str) -> list[str]:
     return out
 
 
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` continues ``previous`` (a hard-wrapped text line), rather than starting a new block."""
+    body = line.strip()
+    if not previous or not body or _BULLET.match(line) or body.startswith("#"):
+        return False
+    if body[0].islower():
+        return True
+    if previous.rstrip().endswith((".", "!", "?", ":", ";", "؟")):
+        return False
+    if line[:1] in (" ", "\t"):  # indented continuation of a bullet
+        return True
+    return len(previous) >= 60  # a long line without a full stop was wrapped; short ones are headings
+
+
+def logical_lines(text: str) -> list[str]:
+    """Lines of a passage with hard wraps undone (TXT files and PDF text layers wrap at ~70 characters)."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        if lines and _continues(lines[-1], raw):
+            lines[-1] = f"{lines[-1].rstrip()} {raw.strip()}"
+        else:
+            lines.append(raw.rstrip())
+    return [ln for ln in lines if ln.strip()]
+
+
 def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:
     """Sentences of a passage; bullets and short "Key: value" lines count as sentences.
 
@@ -91,7 +113,7 @@ def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:
     they carry a digit or a colon, which is where deadlines and contacts live.
     """
     sentences: list[str] = []
-    for raw in re.split(r"\n+", text):
+    for raw in logical_lines(text):
         line = _BULLET.sub("", raw).strip().lstrip("#").strip()
         if not line:
             continue
@@ -100,25 +122,6 @@ def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:
             if len(words) >= min_words or (len(words) >= 2 and (":" in sentence or any(c.isdigit() for c in sentence))):
                 sentences.append(sentence)
     return sentences
-
-
-def content_terms(text: str) -> list[str]:
-    """Content-word stems of ``text`` (no stop words, folded, prefix-stemmed)."""
-    return query_terms(text)
-
-
-def word_set(text: str) -> set[str]:
-    """Folded words of ``text``, for prefix matching against :func:`content_terms`."""
-    return {fold(w) for w in _WORD.findall(text)}
-
-
-def term_coverage(terms: Iterable[str], words: set[str]) -> float:
-    """Share of ``terms`` that some word of ``words`` starts with (1.0 for no terms)."""
-    terms = list(terms)
-    if not terms:
-        return 1.0
-    hit = sum(1 for t in terms if any(w.startswith(t) for w in words))
-    return hit / len(terms)
 
 
 def strip_citations(sentence: str) -> tuple[str, list[int]]:

@@ -233,9 +233,11 @@ class KeyStore:
         self._file_salt = b""
         self._file_keys: dict[str, ApiKey] = {}
         self._file_stamp: tuple[float, int] | None = None
+        self._loaded = False
         self._env_salt = secrets.token_bytes(16)
         self._env_keys = self._parse_env(env_keys or "")
-        self._reload_if_changed()
+        self._reload_if_changed()  # at startup a broken keys file raises
+        self._loaded = True
 
     def _parse_env(self, raw: str) -> dict[str, ApiKey]:
         keys: dict[str, ApiKey] = {}
@@ -260,20 +262,30 @@ class KeyStore:
             stamp = None
         if stamp == self._file_stamp:
             return
-        keys: dict[str, ApiKey] = {}
-        salt = b""
-        if stamp is not None:
-            data = _read_keys_file(self.path)
-            salt = bytes.fromhex(data["salt"]) if data.get("salt") else b""
-            for entry in data["keys"]:
-                if not isinstance(entry, dict) or not entry.get("hash"):
-                    continue
-                digest = str(entry["hash"]).lower()
-                keys[digest] = ApiKey(name=str(entry.get("name", digest[:12])),
-                                      role=_parse_role(entry.get("role"), str(self.path)),
-                                      key_id=digest[:12], created=entry.get("created"))
-            logger.info("loaded %d API key(s) from %s", len(keys), self.path)
+        try:
+            salt, keys = self._load_file() if stamp is not None else (b"", {})
+        except (InvalidInput, ValueError) as exc:
+            if not self._loaded:
+                raise  # at startup a broken keys file stops the server
+            logger.error("keeping the previous API keys: %s", exc)  # a bad edit must not lock everyone out
+            self._file_stamp = stamp
+            return
         self._file_salt, self._file_keys, self._file_stamp = salt, keys, stamp
+
+    def _load_file(self) -> tuple[bytes, dict[str, ApiKey]]:
+        assert self.path is not None
+        data = _read_keys_file(self.path)
+        salt = bytes.fromhex(data["salt"]) if data.get("salt") else b""
+        keys: dict[str, ApiKey] = {}
+        for entry in data["keys"]:
+            if not isinstance(entry, dict) or not entry.get("hash"):
+                continue
+            digest = str(entry["hash"]).lower()
+            keys[digest] = ApiKey(name=str(entry.get("name", digest[:12])),
+                                  role=_parse_role(entry.get("role"), str(self.path)),
+                                  key_id=digest[:12], created=entry.get("created"))
+        logger.info("loaded %d API key(s) from %s", len(keys), self.path)
+        return salt, keys
 
     def __len__(self) -> int:
         return len(self._file_keys) + len(self._env_keys)

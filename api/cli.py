@@ -197,6 +197,28 @@ def serve(
         services.close()
 
 
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the UI")] = 8501,
+    api_url: Annotated[str | None, typer.Option("--api-url", help="API base URL (default: CCASSIST_API_URL or http://127.0.0.1:8000)")] = None,
+) -> None:
+    """Run the web UI (Streamlit); it talks to a running `ccassist serve` over HTTP only."""
+    import os
+    import subprocess
+
+    app_file = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+    env = {**os.environ, **({"CCASSIST_API_URL": api_url} if api_url else {})}
+    err.print(f"ccassist UI on http://{host}:{port} (API {env.get('CCASSIST_API_URL', 'http://127.0.0.1:8000')})")
+    command = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.headless", "true",
+               "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal", "--server.maxUploadSize", "50"]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="API keys of `ccassist serve` (only hashes are stored).")
 app.add_typer(keys_app, name="keys")
 

@@ -1,8 +1,7 @@
 """Settings of the HTTP service and the ``Depends`` providers routers use.
 
-The product settings (:class:`core.settings.Settings`) stay the one place for
-index, models and ingest knobs; :class:`ApiSettings` holds what only the HTTP
-service needs, read from the same ``CCASSIST_`` environment.
+All configuration, the HTTP service's included, is :class:`core.settings.Settings`
+(env prefix ``CCASSIST_``); ``ApiSettings`` is an alias of it.
 
 Everything a request needs hangs off ``app.state`` (one :class:`Services` per
 app, the job manager, the key store), so tests can build an app around their
@@ -12,18 +11,14 @@ own objects with :func:`api.main.create_app` or swap a provider with
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.jobs import JobManager
 from api.services import Services
-from core.settings import Settings
+from core.settings import Settings, get_settings
 
 __all__ = [
     "ApiSettings",
@@ -42,47 +37,9 @@ __all__ = [
 MiB = 1024 * 1024
 
 
-class ApiSettings(BaseSettings):
-    """HTTP service configuration. Every field is an env var ``CCASSIST_<NAME>``."""
-
-    model_config = SettingsConfigDict(env_prefix="CCASSIST_", env_file=".env", extra="ignore")
-
-    host: str = Field("127.0.0.1", description="Interface `ccassist serve` binds to")
-    port: int = Field(8000, ge=0, le=65535, description="Port `ccassist serve` listens on")
-    workers: int = Field(
-        1, ge=1, description="Uvicorn worker processes; more than 1 needs a Qdrant server (CCASSIST_QDRANT_URL)"
-    )
-    api_keys_file: Path | None = Field(
-        None, description="YAML/JSON file with hashed API keys (default: <data_dir>/api_keys.yaml)"
-    )
-    api_keys: SecretStr | None = Field(
-        None, description='Extra keys as "role:key,role:key" (hashed on load, never logged)'
-    )
-    anonymous_access: bool = Field(True, description="Requests without a key act as role 'public'; false = 401")
-    max_upload_bytes: int = Field(50 * MiB, ge=1, description="Largest file POST /documents accepts (413 above)")
-    max_upload_files: int = Field(20, ge=1, description="Most files in one upload")
-    max_request_bytes: int = Field(1 * MiB, ge=1, description="Largest request body of every other endpoint")
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Origins allowed by CORS, comma-separated; empty = no CORS headers"
-    )
-    rate_limit_per_minute: int = Field(
-        300, ge=0, description="Requests per minute per API key (anonymous: per client address); 0 = unlimited"
-    )
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
-
-    def keys_file(self, settings: Settings) -> Path:
-        """The keys file in use: ``api_keys_file`` or ``<data_dir>/api_keys.yaml``."""
-        return Path(self.api_keys_file) if self.api_keys_file else Path(settings.data_dir) / "api_keys.yaml"
-
-    def upload_body_limit(self) -> int:
-        """Whole-request cap of an upload: every file at its limit plus multipart overhead."""
-        return self.max_upload_bytes * self.max_upload_files + 1 * MiB
+# The HTTP knobs (host, port, keys, limits, CORS) live in the one settings class,
+# core.settings.Settings; the alias keeps the routers' vocabulary.
+ApiSettings = Settings
 
 
 def api_version() -> str:
@@ -93,10 +50,9 @@ def api_version() -> str:
         return "dev"
 
 
-@lru_cache
 def get_api_settings() -> ApiSettings:
-    """API settings from the environment, read once per process."""
-    return ApiSettings()
+    """The settings from the environment (the same object as :func:`core.settings.get_settings`)."""
+    return get_settings()
 
 
 def settings_dep(request: Request) -> Settings:

@@ -29,7 +29,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,7 +39,9 @@ from core.models import IngestReport
 from core.settings import VISIBILITIES, Settings
 from ingest.parsers import SUPPORTED_EXTENSIONS, is_sidecar
 from ingest.parsers.text import looks_binary, sniff_bom, sniff_utf16_without_bom
-from ingest.pipeline import FileEvent
+
+if TYPE_CHECKING:
+    from ingest.pipeline import FileEvent
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -100,7 +100,7 @@ class DocumentSummary(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict, description="Every other document-level payload field")
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> DocumentSummary:
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
         doc = {k: v for k, v in payload.items() if k not in CHUNK_KEYS}
         known = {k: doc.pop(k) for k in list(doc) if k in cls.model_fields and k != "metadata"}
         known.setdefault("title", known.get("source", known.get("doc_id", "")))

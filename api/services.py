@@ -23,8 +23,8 @@ from retrieval.filters import SearchFilters
 from retrieval.hybrid import HybridSearcher
 
 if TYPE_CHECKING:
-    from ingest.pipeline import FileEvent, Ingestor
     from api.schemas import DocumentDetail, DocumentPage, Stats
+    from ingest.pipeline import FileEvent, Ingestor
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class Services:
         if index_path is not None:
             self.settings = settings.model_copy(update={"index_path": Path(index_path)})
         self._store = store
+        self._exchange_store: Store | None = None
         self._lock = threading.RLock()
 
     @property
@@ -47,6 +48,14 @@ class Services:
             if self._store is None:
                 self._store = open_store(self.settings)
             return self._store
+
+    @property
+    def exchange_store(self) -> Store:
+        """The index's second collection: exchange records (ingest/exchanges.py)."""
+        with self._lock:
+            if self._exchange_store is None:
+                self._exchange_store = open_store(self.settings, collection="exchanges")
+            return self._exchange_store
 
     @cached_property
     def embedder(self) -> DenseEmbedder:
@@ -60,7 +69,21 @@ class Services:
     def ingestor(self) -> Ingestor:
         from ingest.pipeline import Ingestor  # llama-index loads only when ingesting
 
-        return Ingestor(self.settings, self.store, embedder=self.embedder, sparse=self.sparse)
+        return Ingestor(self.settings, self.store, embedder=self.embedder, sparse=self.sparse,
+                        exchange_store=self.exchange_store, exchange_llm=self._exchange_llm())
+
+    def _exchange_llm(self) -> Any | None:
+        """The configured chat LLM for refining exchange records at ingest; None (rules only) when there is none."""
+        if self.settings.llm == "extractive":
+            return None
+        from core.errors import ModelUnavailable
+        from core.llm import get_chat_llm
+
+        try:
+            return get_chat_llm(self.settings)
+        except ModelUnavailable as exc:
+            logger.warning("exchange records are extracted without an LLM: %s", exc)
+            return None
 
     @cached_property
     def searcher(self) -> HybridSearcher:
@@ -232,8 +255,65 @@ class Services:
                                 "detail": f"status check failed ({type(exc).__name__})"}
         return {"index": index, "embedder": self.settings.embedder, "llm": llm_info}
 
+    # -- exchanges, peers and calls ------------------------------------------------------------------
+
+    @cached_property
+    def exchange_finder(self) -> Any:
+        from retrieval.exchanges import ExchangeFinder
+
+        return ExchangeFinder(self.settings, self.exchange_store, embedder=self.embedder, sparse=self.sparse)
+
+    def find_exchanges(
+        self,
+        problem: str,
+        *,
+        k: int = 5,
+        region: Sequence[str] = (),
+        country: Sequence[str] = (),
+        topic: Sequence[str] = (),
+        since: int | None = None,
+        allowed_visibility: Sequence[str] | None = None,
+    ) -> Any:
+        """Past exchanges that match a problem description (retrieval/exchanges.py), within the caller's tier."""
+        from retrieval.exchanges import ExchangeFilters
+
+        filters = ExchangeFilters(region=list(region), country=list(country), topic=list(topic), since=since)
+        return self.exchange_finder.find(problem, k=k, filters=filters, allowed_visibility=allowed_visibility)
+
+    def peers(self, city: str, *, allowed_visibility: Sequence[str] | None = None) -> Any:
+        """Cities that shared exchanges (and topics) with ``city``."""
+        return self.exchange_finder.peers(city, allowed_visibility=allowed_visibility)
+
+    def calls(
+        self,
+        *,
+        open_only: bool = False,
+        today: Any | None = None,
+        allowed_visibility: Sequence[str] | None = None,
+    ) -> Any:
+        """Calls for participation and invitations with a deadline (retrieval/calls.py)."""
+        from retrieval.calls import list_calls
+
+        return list_calls(self.store, today=today, open_only=open_only, allowed_visibility=allowed_visibility)
+
+    def rebuild_exchanges(self) -> int:
+        """Re-extract every document's exchange records from the indexed chunks (no re-parsing, no chunk re-embedding)."""
+        from ingest.exchanges import documents_from_store
+
+        index = self.ingestor.exchanges
+        written = 0
+        for meta, chunks in documents_from_store(self.store):
+            records = index.extract(meta, chunks)
+            index.write(meta.source, meta.doc_id, records, chunks)
+            written += len(records)
+        index.flush()
+        return written
+
     def close(self) -> None:
         with self._lock:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+            if self._exchange_store is not None:
+                self._exchange_store.close()
+                self._exchange_store = None

@@ -10,7 +10,8 @@ What it measures, through the product code (``agents.workflow.Assistant`` over a
 index of ``corpus/`` built by the real ingest pipeline), per answer backend:
 
 * **correctness**: answerable questions of ``tests/eval/answers.jsonl`` whose answer contains every
-  gold fact (case-, accent- and dash-insensitive substring match);
+  gold fact (case-, accent- and dash-insensitive substring match; a gold fact that is a date also
+  matches the same date in another spelling, "12–14 May 2025" = "from 12 to 14 May 2025");
 * **citation precision**: cited passages that contain a gold fact, over all cited passages (answered
   answerable questions); also the share of citations pointing into a gold document;
 * **unsupported sentences**: sentences the grounding check removed, over all drafted sentences, and
@@ -49,6 +50,7 @@ if str(ROOT) not in sys.path:
 from agents.models import Answer  # noqa: E402
 from agents.workflow import Assistant  # noqa: E402
 from api.services import Services  # noqa: E402
+from core.dates import find_dates  # noqa: E402
 from core.language import fold  # noqa: E402
 from core.settings import Settings  # noqa: E402
 
@@ -79,7 +81,15 @@ def norm(text: str) -> str:
 
 
 def contains(haystack: str, fact: str) -> bool:
-    return norm(fact) in norm(haystack)
+    """Substring match; a gold fact that is a date also matches the same date written differently
+    ("12–14 May 2025" ↔ "from 12 to 14 May 2025", "30.09.2024" ↔ "30. September 2024")."""
+    if norm(fact) in norm(haystack):
+        return True
+    fact_dates = find_dates(fact, include_months=True)
+    if len(fact_dates) != 1 or len(fact_dates[0].surface) < 0.8 * len(fact.strip()):
+        return False
+    wanted = (fact_dates[0].start, fact_dates[0].last)
+    return any((m.start, m.last) == wanted for m in find_dates(haystack, include_months=True))
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -65,7 +65,8 @@ class DateMention:
 _MONTHS: dict[int, tuple[str, ...]] = {
     1: ("januar", "jänner", "january", "janvier", "enero", "janeiro", "gennaio", "jan", "janv", "ene",
         "يناير", "جانفي", "كانون الثاني", "كانون ثاني"),
-    2: ("februar", "feber", "february", "février", "fevrier", "febrero", "fevereiro", "febbraio", "feb", "febr", "févr", "fev", "fév",
+    2: ("februar", "feber", "february", "février", "fevrier", "febrero", "fevereiro", "febbraio", "feb", "febr", "févr",
+        "fev", "fév",
         "فبراير", "فيفري", "شباط"),
     3: ("märz", "maerz", "marz", "march", "mars", "marzo", "março", "marco", "mär", "mrz", "mar",
         "مارس", "آذار"),
@@ -85,7 +86,8 @@ _MONTHS: dict[int, tuple[str, ...]] = {
          "أكتوبر", "اكتوبر", "تشرين الأول", "تشرين أول"),
     11: ("november", "novembre", "noviembre", "novembro", "nov",
          "نوفمبر", "نونبر", "تشرين الثاني", "تشرين ثاني"),
-    12: ("dezember", "december", "décembre", "decembre", "diciembre", "dezembro", "dicembre", "dez", "dec", "déc", "dic",
+    12: ("dezember", "december", "décembre", "decembre", "diciembre", "dezembro", "dicembre", "dez", "dec", "déc",
+         "dic",
          "ديسمبر", "دجنبر", "كانون الأول", "كانون أول"),
 }
 
@@ -156,7 +158,8 @@ _RANGE_SEP = (
 )
 # Between two complete dates.
 _JOIN_SEP = re.compile(
-    rf"\s*(?:{_DASH}|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through|thru|au|jusqu'au|jusqu’au|al|hasta|até|إلى|الى|حتى)\s*",
+    rf"\s*(?:{_DASH}|bis(?:\s+(?:zum|einschließlich))?|to|until|till|through|thru|au|jusqu'au|jusqu’au|al|hasta|até"
+    rf"|إلى|الى|حتى)\s*",
     re.IGNORECASE,
 )
 _START = r"(?<![\w.,/-])"
@@ -179,7 +182,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         _FLAGS)),
     # 30.11.–02.12.2025
     ("num_two", re.compile(
-        rf"{_START}(?P<d1>{_D})\.(?P<m1>{_MM})\.?\s*(?:{_DASH}|bis)\s*(?P<d2>{_D})\.(?P<m2>{_MM})\.(?P<y>{_Y})(?![\d]|\.\d)",
+        rf"{_START}(?P<d1>{_D})\.(?P<m1>{_MM})\.?\s*(?:{_DASH}|bis)\s*"
+        rf"(?P<d2>{_D})\.(?P<m2>{_MM})\.(?P<y>{_Y})(?![\d]|\.\d)",
         _FLAGS)),
     # 12.–14.05.2025 / 12. bis 14.05.2025
     ("num_days", re.compile(
@@ -190,7 +194,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 07/02/2026 (day first unless impossible; month first for en when unambiguous)
     ("slash", re.compile(rf"{_START}(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>{_Y})(?![\d/])", _FLAGS)),
     # 2026-02-07 / 2026/02/07
-    ("iso", re.compile(rf"{_START}(?P<y>{_Y})(?P<sep>[-/])(?P<m>1[0-2]|0[1-9])(?P=sep)(?P<d>3[01]|[12]\d|0[1-9])(?!\d)", _FLAGS)),
+    ("iso", re.compile(
+        rf"{_START}(?P<y>{_Y})(?P<sep>[-/])(?P<m>1[0-2]|0[1-9])(?P=sep)(?P<d>3[01]|[12]\d|0[1-9])(?!\d)", _FLAGS)),
 ]
 _MONTH_ONLY = re.compile(rf"{_START}{_mg('m')}{_COMMA}\s*{_DE}(?P<y>{_Y})(?!\d)", _FLAGS)
 
@@ -464,7 +469,8 @@ _DATELINE_PLAIN = re.compile(r"(?m)^[ \t>*_#]*(?P<place>[A-ZÄÖÜ][\w.\- ]{1,40
 _DATELINE_WINDOW = 300
 _PUB_AHEAD = 30
 
-_FRONT_MATTER_PUB_KEYS = ("published", "publication_date", "date", "datum", "veröffentlicht", "stand", "created", "pubdate")
+_FRONT_MATTER_PUB_KEYS = ("published", "publication_date", "date", "datum", "veröffentlicht", "stand", "created",
+                          "pubdate")
 
 
 def parse_date_value(value: Any) -> date | None:

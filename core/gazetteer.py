@@ -109,11 +109,15 @@ _COUNTRY_GAP = re.compile(r"\s*[(,]\s*")
 _ARABIC_CHAR = re.compile(r"[\u0600-\u06ff]")
 
 # Particles that stay lowercase inside names ("Dar es Salaam", "Frankfurt am Main", "Rio de Janeiro").
-_PARTICLES = frozenset(
-    "de la el es am an der im in du le les al d of the and sur en do da dos das del di i a s br m opf l y".split()
-)
+# fmt: off
+_PARTICLES = frozenset({
+    "de", "la", "el", "es", "am", "an", "der", "im", "in", "du", "le", "les", "al", "d", "of", "the", "and", "sur",
+    "en", "do", "da", "dos", "das", "del", "di", "i", "a", "s", "br", "m", "opf", "l", "y",
+})
+# fmt: on
 
 # A preceding word that makes an ambiguous name a place ("in Essen", "Stadt Halle", "au Chili").
+# fmt: off
 _CUE_PREV = frozenset({
     # de
     "in", "aus", "nach", "stadt", "kommune", "gemeinde", "oberbürgermeister", "oberbürgermeisterin",
@@ -125,25 +129,30 @@ _CUE_PREV = frozenset({
     # ar (folded)
     "مدينه", "بلديه",
 })
+# fmt: on
 # German compounds ending like a cue: "Partnerstadt Essen", "Ruhrgebietsstädte Essen".
 _CUE_SUFFIXES = ("stadt", "städte", "kommune", "kommunen", "gemeinde", "metropole")
+# fmt: off
 _CUE_PREV2 = frozenset({
-    ("city", "of"), ("town", "of"), ("municipality", "of"), ("mayor", "of"), ("region", "of"),
-    ("stadt", "von"), ("ville", "de"), ("commune", "de"), ("maire", "de"),
+    ("city", "of"), ("town", "of"), ("municipality", "of"), ("mayor", "of"), ("region", "of"), ("stadt", "von"),
+    ("ville", "de"), ("commune", "de"), ("maire", "de"),
 })
+# fmt: on
 # A following word that makes an ambiguous name a place ("Halle (Saale)" is handled as a full alias).
 _CUE_NEXT = frozenset({"saale", "ruhr", "westfalen", "westf", "nrw", "sachsen", "bayern"})
 
 # Geonames fallback names that are ordinary words in the programme's languages.
+# fmt: off
 _FALLBACK_STOP = frozenset({
-    "van", "batman", "serra", "natal", "franca", "palmas", "santos", "paulista", "contagem", "canoas",
-    "fatih", "konak", "maltepe", "esenler", "mobile", "victoria", "hamilton", "reading",
-    "sale", "aba", "jos", "kota", "bello", "soledad", "guadalupe", "leon", "merida", "cordoba", "valencia",
-    "barcelona", "london", "durango", "colon", "libertad", "progreso", "mandi", "ede", "ife", "owo", "ilesa",
-    "kano", "gent", "tours", "toledo", "trenton", "columbus", "lincoln", "lafayette", "norman", "independence",
-    "charlotte", "jackson", "madison", "aurora", "irving", "garland", "mesa", "orange", "pasadena", "salem",
-    "springfield", "providence", "concord", "surprise", "enterprise", "paradise", "spring", "sunrise",
+    "van", "batman", "serra", "natal", "franca", "palmas", "santos", "paulista", "contagem", "canoas", "fatih",
+    "konak", "maltepe", "esenler", "mobile", "victoria", "hamilton", "reading", "sale", "aba", "jos", "kota",
+    "bello", "soledad", "guadalupe", "leon", "merida", "cordoba", "valencia", "barcelona", "london", "durango",
+    "colon", "libertad", "progreso", "mandi", "ede", "ife", "owo", "ilesa", "kano", "gent", "tours", "toledo",
+    "trenton", "columbus", "lincoln", "lafayette", "norman", "independence", "charlotte", "jackson", "madison",
+    "aurora", "irving", "garland", "mesa", "orange", "pasadena", "salem", "springfield", "providence", "concord",
+    "surprise", "enterprise", "paradise", "spring", "sunrise",
 })
+# fmt: on
 
 
 # --------------------------------------------------------------------------- tables
@@ -164,7 +173,9 @@ def _country_region(code: str, continent: str) -> str | None:
         return "MENA"
     if continent == "NA":
         return "North America" if code in NORTH_AMERICA_CODES else "Latin America"
-    return {"AF": "Sub-Saharan Africa", "EU": "Europe", "AS": "Asia", "OC": "Oceania", "SA": "Latin America"}.get(continent)
+    return {"AF": "Sub-Saharan Africa", "EU": "Europe", "AS": "Asia", "OC": "Oceania", "SA": "Latin America"}.get(
+        continent
+    )
 
 
 class _Gazetteer:
@@ -219,9 +230,16 @@ class _Gazetteer:
         for region in REGIONS:
             for alias in (region, *REGION_ALIASES.get(region, ())):
                 self.regions[fold(alias)] = region
-        logger.debug("gazetteer: %d keys, %d countries, %d curated cities", len(self.entries), len(self.countries), len(self.cities))
+        logger.debug(
+            "gazetteer: %d keys, %d countries, %d curated cities",
+            len(self.entries),
+            len(self.countries),
+            len(self.cities),
+        )
 
-    def _add(self, alias: str, place: Place, *, priority: int, ambiguous_keys: set[tuple[str, ...]], exact: bool = False) -> None:
+    def _add(
+        self, alias: str, place: Place, *, priority: int, ambiguous_keys: set[tuple[str, ...]], exact: bool = False
+    ) -> None:
         ambiguous = exact or _key(alias) in ambiguous_keys
         for variant in umlaut_variants(alias):
             key = _key(variant)
@@ -250,7 +268,7 @@ class _Gazetteer:
                 continue
             if key not in best or best[key][0] < pop:
                 best[key] = (pop, city)
-        for _key_, (_pop, city) in best.items():
+        for _pop, city in best.values():
             country = self.country_codes.get(city["countrycode"])
             if country is None:
                 continue
@@ -277,8 +295,7 @@ def _arabic_variants(folded: str) -> list[str]:
             if base.startswith("لل"):
                 bases.append("ال" + base[2:])
             bases.append(base[1:])
-    for base in bases[1:]:
-        out.append(base)
+    out.extend(bases[1:])
     for base in bases:
         if base.startswith("ال") and len(base) > 4:
             out.append(base[2:])
@@ -293,7 +310,7 @@ def _capitalised(token: str) -> bool:
 def _has_cue(tokens: list[tuple[int, int, str]], text: str, i: int, n: int) -> bool:
     """A place cue right before token ``i`` or a qualifier right after the name ``i..i+n``."""
     if i >= 1:
-        ps, pe, prev = tokens[i - 1]
+        _ps, pe, prev = tokens[i - 1]
         if _JOINER.fullmatch(text[pe : tokens[i][0]]) or text[pe : tokens[i][0]].isspace():
             low = prev.lower()
             if low in _CUE_PREV or fold_token(prev) in _CUE_PREV or (len(low) > 6 and low.endswith(_CUE_SUFFIXES)):
@@ -301,13 +318,11 @@ def _has_cue(tokens: list[tuple[int, int, str]], text: str, i: int, n: int) -> b
             if i >= 2 and (tokens[i - 2][2].lower(), low) in _CUE_PREV2:
                 return True
     j = i + n
-    if j < len(tokens) and fold_token(tokens[j][2]) in _CUE_NEXT and len(text[tokens[j - 1][1] : tokens[j][0]]) <= 3:
-        return True
-    return False
+    return j < len(tokens) and fold_token(tokens[j][2]) in _CUE_NEXT and len(text[tokens[j - 1][1] : tokens[j][0]]) <= 3
 
 
 def _followed_by_number(tokens: list[tuple[int, int, str]], text: str, j: int) -> bool:
-    """"Halle 3", "Hof 2": a hall or a yard with a number, not a town."""
+    """ "Halle 3", "Hof 2": a hall or a yard with a number, not a town."""
     return j < len(tokens) and tokens[j][2].isdigit() and text[tokens[j - 1][1] : tokens[j][0]].strip() == ""
 
 
@@ -328,8 +343,7 @@ def find_places(text: str, *, loose: bool = False) -> list[PlaceMention]:
     first = g.first
     # positions worth a look: a name's first word, a capitalised genitive ("Kölns"), any Arabic word
     starts = [
-        k for k, f in enumerate(folded)
-        if f in first or (f[-1:] == "s" and f[:-1] in first) or _ARABIC_CHAR.match(f)
+        k for k, f in enumerate(folded) if f in first or (f[-1:] == "s" and f[:-1] in first) or _ARABIC_CHAR.match(f)
     ]
     for i in starts:
         if i < next_free:
@@ -354,7 +368,9 @@ def find_places(text: str, *, loose: bool = False) -> list[PlaceMention]:
     return accepted
 
 
-def _candidates(g: _Gazetteer, tokens: list[tuple[int, int, str]], folded: list[str], text: str, i: int) -> list[tuple[_Entry, int]]:
+def _candidates(
+    g: _Gazetteer, tokens: list[tuple[int, int, str]], folded: list[str], text: str, i: int
+) -> list[tuple[_Entry, int]]:
     """Gazetteer entries whose name starts at token ``i``, longest first."""
     f = folded[i]
     variants = [f]
@@ -394,10 +410,10 @@ def _verdict(entry: _Entry, tokens: list[tuple[int, int, str]], text: str, i: in
     surface = [t[2] for t in tokens[i : i + length]]
     if entry.exact is not None and tuple(surface) != entry.exact:
         return "reject"
-    if not (loose and not entry.ambiguous):
-        # every non-particle word of a Latin-script name is capitalised
-        if not (_capitalised(surface[0]) and all(_capitalised(t) or t.lower() in _PARTICLES for t in surface[1:])):
-            return "reject"
+    # every non-particle word of a Latin-script name is capitalised (queries may be lowercase: ``loose``)
+    capitalised = _capitalised(surface[0]) and all(_capitalised(t) or t.lower() in _PARTICLES for t in surface[1:])
+    if not capitalised and not (loose and not entry.ambiguous):
+        return "reject"
     if not entry.ambiguous:
         return "accept"
     if _followed_by_number(tokens, text, i + length):
@@ -407,7 +423,9 @@ def _verdict(entry: _Entry, tokens: list[tuple[int, int, str]], text: str, i: in
     return "reject" if entry.exact is not None else "pending"
 
 
-def _genitive(g: _Gazetteer, tokens: list[tuple[int, int, str]], folded: list[str], i: int) -> tuple[_Entry, int] | None:
+def _genitive(
+    g: _Gazetteer, tokens: list[tuple[int, int, str]], folded: list[str], i: int
+) -> tuple[_Entry, int] | None:
     """German genitive "Kölns", "Kenias", "Deutschlands" → the unambiguous curated name or country."""
     f = folded[i]
     if len(f) < 5 or not f.endswith("s") or f[-2] in "sxzß" or not tokens[i][2][:1].isupper():
@@ -450,9 +468,11 @@ def _accept_listed(text: str, accepted: list[PlaceMention], pending: list[PlaceM
 
 
 def _is_own_country(text: str, city: PlaceMention, nxt: PlaceMention) -> bool:
-    """"Cuenca (Ecuador)": an ambiguous city name directly followed by its own country."""
+    """ "Cuenca (Ecuador)": an ambiguous city name directly followed by its own country."""
     return (
-        city.place.kind == "city" and nxt.place.kind == "country" and nxt.place.name == city.place.country
+        city.place.kind == "city"
+        and nxt.place.kind == "country"
+        and nxt.place.name == city.place.country
         and _COUNTRY_GAP.fullmatch(text[city.end : nxt.start]) is not None
     )
 

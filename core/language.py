@@ -46,7 +46,17 @@ SAMPLE_CHARS = 2000
 SHORT_TEXT_LETTERS = 100
 #: Prior weight of each candidate on short texts: the programme writes German,
 #: English, French and Arabic; Dutch or Italian for "green hydrogen" is noise.
-SHORT_TEXT_PRIOR: dict[str, float] = {"de": 1.0, "en": 1.0, "fr": 1.0, "ar": 1.0, "es": 0.5, "pt": 0.3, "it": 0.2, "nl": 0.2, "tr": 0.2}
+SHORT_TEXT_PRIOR: dict[str, float] = {
+    "de": 1.0,
+    "en": 1.0,
+    "fr": 1.0,
+    "ar": 1.0,
+    "es": 0.5,
+    "pt": 0.3,
+    "it": 0.2,
+    "nl": 0.2,
+    "tr": 0.2,
+}
 
 _URL_OR_MAIL = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\ufefc]")
@@ -60,10 +70,26 @@ _MARKS = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed
 # Letters NFKD leaves alone but spellings vary on (str.translate over a whole document is ~10x slower
 # than a regex that finds the few characters concerned).
 _SPECIAL_MAP: dict[str, str] = {
-    "ٱ": "ا", "ى": "ي", "ة": "ه",
-    "’": "'", "‘": "'", "`": "'", "´": "'",
-    "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
-    "đ": "d", "Đ": "d", "ı": "i",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "’": "'",
+    "‘": "'",
+    "`": "'",
+    "´": "'",
+    "ß": "ss",
+    "ẞ": "ss",
+    "æ": "ae",
+    "Æ": "ae",
+    "œ": "oe",
+    "Œ": "oe",
+    "ø": "o",
+    "Ø": "o",
+    "ł": "l",
+    "Ł": "l",
+    "đ": "d",
+    "Đ": "d",
+    "ı": "i",
 }
 _SPECIAL = re.compile("[" + "".join(_SPECIAL_MAP) + "]")
 

@@ -202,6 +202,9 @@ class ExchangeRecord(BaseModel):
     participants: list[ExchangeParticipant] = Field(default_factory=list)
     organisations: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
+    topic_weights: dict[str, float] = Field(
+        default_factory=dict, description="Salience of each topic in the record's passages, 1.0 for the strongest"
+    )
     outcomes: list[str] = Field(default_factory=list)
     next_steps: list[str] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)

@@ -10,11 +10,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Visibility = Literal["public", "members", "internal"]
 VISIBILITIES: tuple[Visibility, ...] = ("public", "members", "internal")
+_MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -51,7 +54,11 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(40, description="Token overlap between neighbouring chunks")
 
     fusion: Literal["rrf", "dbsf"] = Field("rrf", description="Engine-side fusion of the dense and sparse prefetches")
-    rrf_k: int = Field(60, description="RRF constant k")
+    rrf_k: int = Field(
+        2,
+        description="RRF constant k (Qdrant's default). Qdrant's weighted RRF scores 1/((rank+1)/w + k - 1), so "
+        "with the paper's k=60 the weights barely matter; k=2 lets them work (bench/retrieval.py)",
+    )
     dense_weight: float = Field(1.0, description="RRF weight of the dense prefetch")
     sparse_weight: float = Field(1.0, description="RRF weight of the sparse prefetch for monolingual queries")
     crosslingual_sparse_weight: float = Field(
@@ -75,6 +82,45 @@ class Settings(BaseSettings):
     max_search_loops: int = Field(3, description="Researcher search loops per sub-question")
 
     log_level: str = Field("WARNING", description="Logging level of the CLI and the API")
+
+    # -- HTTP service (ccassist serve) ------------------------------------------
+    host: str = Field("127.0.0.1", description="Interface `ccassist serve` binds to")
+    port: int = Field(8000, ge=0, le=65535, description="Port `ccassist serve` listens on")
+    workers: int = Field(
+        1, ge=1, description="Uvicorn worker processes; more than 1 needs a Qdrant server (CCASSIST_QDRANT_URL)"
+    )
+    api_keys_file: Path | None = Field(
+        None, description="YAML/JSON file with hashed API keys (default: <data_dir>/api_keys.yaml)"
+    )
+    api_keys: SecretStr | None = Field(
+        None, description='Extra keys as "role:key,role:key" (hashed on load, never logged)'
+    )
+    anonymous_access: bool = Field(True, description="Requests without a key act as role 'public'; false = 401")
+    max_upload_bytes: int = Field(50 * _MIB, ge=1, description="Largest file POST /documents accepts (413 above)")
+    max_upload_files: int = Field(20, ge=1, description="Most files in one upload")
+    max_request_bytes: int = Field(1 * _MIB, ge=1, description="Largest request body of every other endpoint")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS, comma-separated; empty = no CORS headers"
+    )
+    rate_limit_per_minute: int = Field(
+        300, ge=0, description="Requests per minute per API key (anonymous: per client address); 0 = unlimited"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    def keys_file(self, settings: "Settings | None" = None) -> Path:
+        """The keys file in use: ``api_keys_file`` or ``<data_dir>/api_keys.yaml``."""
+        base = settings or self
+        return Path(self.api_keys_file) if self.api_keys_file else Path(base.data_dir) / "api_keys.yaml"
+
+    def upload_body_limit(self) -> int:
+        """Whole-request cap of an upload: every file at its limit plus multipart overhead."""
+        return self.max_upload_bytes * self.max_upload_files + 1 * _MIB
 
 
 @lru_cache

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -63,7 +63,7 @@ from core.models import (
 )
 from core.sparse import SparseEncoder
 from core.store import PointData, Store
-from core.topics import find_topics, topic_label
+from core.topics import find_topics, topic_counts, topic_label
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ __all__ = [
     "EVENT_LABELS",
     "ExchangeIndex",
     "Passage",
+    "documents_from_store",
     "event_cues",
     "extract_exchanges",
     "exchange_id",
@@ -504,11 +505,17 @@ def _organisations(builder: _Builder, scope: Sequence[Passage]) -> None:
 
 
 def _topics(builder: _Builder, scope: Sequence[Passage], candidates: Iterable[str]) -> None:
-    """Topics of the scope, each cited by the first sentence that mentions it."""
+    """Topics of the scope, each cited by the first sentence that mentions it, with its salience: a report
+    about waste that mentions floods once is a waste report, and the finder should weigh it so."""
     per_passage = [(p, set(find_topics(p.text, min_hits=1))) for p in scope]
     for slug in candidates:
         passage = next((p for p, found in per_passage if slug in found), None)
         builder.add("topics", slug, passage, key=slug)
+    counts = topic_counts(" ".join(p.text for p in scope))
+    scores = {slug: counts.get(slug, (0, 0.0))[1] for slug in builder.values.get("topics", [])}
+    top = max(scores.values(), default=0.0)
+    if top > 0:
+        builder.values["topic_weights"] = {slug: round(score / top, 3) for slug, score in scores.items()}
 
 
 def _sections(builder: _Builder, scope: Sequence[Passage]) -> None:
@@ -713,7 +720,7 @@ def _label(kind: str | None, lang: str) -> str:
     return f"{local} ({english})" if local and local != english else english
 
 
-def record_summary(record: ExchangeRecord, *, max_chars: int = 1800) -> str:
+def record_summary(record: ExchangeRecord, *, max_chars: int = 1000) -> str:
     """The text a record is embedded as: event, place, time, participants, topics, results, then its passages."""
     lang = record.language if record.language in ("de", "en", "fr", "ar") else "en"
     when = ""
@@ -767,11 +774,16 @@ class ExchangeIndex:
         return points
 
     def write(self, source: str, doc_id: str, records: Sequence[ExchangeRecord], chunks: Sequence[Chunk]) -> None:
-        """Upsert the document's records, then delete older records of the same source."""
+        """Upsert the document's records, then delete older records of the same source (and of this document)."""
         points = self.points(records, chunks)
         if points:
             self.store.ensure(self.embedder.dim)
             self.store.upsert(points)
+        if self.store.dim is None:
+            return
+        keep = {p.id for p in points}
+        leftovers = [h.id for h in self.store.iter_all(filter=Filter(must=[Match("doc_id", doc_id)])) if h.id not in keep]
+        self.store.delete(leftovers)
         self.drop_stale(source, doc_id)
 
     def drop_stale(self, source: str, keep_doc_id: str) -> None:
@@ -790,3 +802,21 @@ class ExchangeIndex:
 
     def flush(self) -> None:
         self.store.flush()
+
+
+def documents_from_store(store: Store) -> Iterator[tuple[DocMetadata, list[Chunk]]]:
+    """Every indexed document rebuilt from its chunk payloads, for re-extracting records without re-parsing."""
+    meta_fields = set(DocMetadata.model_fields)
+    for first in list(store.iter_all(filter=Filter(must=[Match("chunk_index", 0)]))):
+        payload = first.payload
+        meta = DocMetadata.model_validate({k: v for k, v in payload.items() if k in meta_fields})
+        hits = sorted(store.iter_all(filter=Filter(must=[Match("doc_id", meta.doc_id)])),
+                      key=lambda h: int(h.payload.get("chunk_index") or 0))
+        chunks = [
+            Chunk(id=h.id, doc_id=meta.doc_id, chunk_index=int(h.payload.get("chunk_index") or 0),
+                  n_chunks=int(h.payload.get("n_chunks") or len(hits)), text=str(h.payload.get("text", "")),
+                  embed_text=str(h.payload.get("text", "")), page=h.payload.get("page"),
+                  heading=h.payload.get("heading"), metadata=meta)
+            for h in hits
+        ]
+        yield meta, chunks

@@ -86,29 +86,37 @@ def _str(value: Any) -> str | None:
 
 _DOC_TYPE_CUES: dict[str, re.Pattern[str]] = {
     "call": re.compile(
-        r"""\b(?:aufruf|förderaufruf|projektaufruf|ausschreibung|\w+ausschreibung|wettbewerbsaufruf|interessenbekundungsverfahren
-        |call\s+for\s+(?:applications?|proposals?|participation|projects?|expressions?\s+of\s+interest|partners?)|open\s+call|calls?\s+for\s+\w+
+        r"""\b(?:aufruf|förderaufruf|projektaufruf|ausschreibung|\w+ausschreibung|wettbewerbsaufruf
+        |interessenbekundungsverfahren
+        |call\s+for\s+(?:applications?|proposals?|participation|projects?|expressions?\s+of\s+interest|partners?)
+        |open\s+call|calls?\s+for\s+\w+
         |appel\s+(?:à|a)\s+(?:candidatures?|projets?|propositions?|manifestations?\s+d['’]intérêt|participation)
         |convocatoria)\b
-        |دعوة\s+(?:لل|إلى\s+ال|الى\s+ال)?(?:مشاركة|تقديم|ترشح|ترشيح)|إعلان\s+عن\s+(?:منح|مسابقة)|طلب\s+(?:عروض|مقترحات)""",
+        |دعوة\s+(?:لل|إلى\s+ال|الى\s+ال)?(?:مشاركة|تقديم|ترشح|ترشيح)|إعلان\s+عن\s+(?:منح|مسابقة)|طلب\s+(?:عروض
+        |مقترحات)""",
         re.IGNORECASE | re.VERBOSE),
     "invitation": re.compile(
-        r"""\b(?:einladung|einladungen|laden\s+(?:sie|euch|dich)\s+(?:\w+\s+){0,3}?ein|save\s+the\s+date|invitation|invitations
+        r"""\b(?:einladung|einladungen|laden\s+(?:sie|euch|dich)\s+(?:\w+\s+){0,3}?ein|save\s+the\s+date|invitation
+        |invitations
         |(?:we\s+)?(?:cordially\s+)?invite\s+you|vous\s+invit(?:e|ons)|invitación)\b
-        |دعوة\s+(?:ل|إلى\s+|الى\s+)?(?:حضور|ال?ورشة|ال?اجتماع|ال?ملتقى|ال?لقاء|ال?مؤتمر|ال?ندوة)|ندعوكم|يسرنا\s+دعوتكم""",
+        |دعوة\s+(?:ل|إلى\s+|الى\s+)?(?:حضور|ال?ورشة|ال?اجتماع|ال?ملتقى|ال?لقاء|ال?مؤتمر|ال?ندوة)|ندعوكم
+        |يسرنا\s+دعوتكم""",
         re.IGNORECASE | re.VERBOSE),
     "report": re.compile(
-        r"""\b(?:bericht|\w+bericht|dokumentation|\w+dokumentation|ergebnisprotokoll|protokoll|evaluierung|auswertung|studie
+        r"""\b(?:bericht|\w+bericht|dokumentation|\w+dokumentation|ergebnisprotokoll|protokoll|evaluierung|auswertung
+        |studie
         |report|reports|documentation|proceedings|minutes|evaluation|study|rapport|compte[\s-]rendu|bilan)\b
         |(?<!\w)(?:[وبل]?ال|[وبل])?(?:تقرير|توثيق|محضر)(?!\w)""",
         re.IGNORECASE | re.VERBOSE),
     "strategy": re.compile(
-        r"""\b(?:strategie|\w+strategie|strategiepapier|aktionsplan|handlungskonzept|masterplan|leitbild|leitlinien|roadmap|fahrplan
+        r"""\b(?:strategie|\w+strategie|strategiepapier|aktionsplan|handlungskonzept|masterplan|leitbild|leitlinien
+        |roadmap|fahrplan
         |strategy|strategies|action\s+plan|stratégie|strategie|plan\s+d['’]action|feuille\s+de\s+route)\b
         |[اإ]ستراتيجي[ةه]|خط[ةه]\s+عمل""",
         re.IGNORECASE | re.VERBOSE),
     "news": re.compile(
-        r"""\b(?:meldung|pressemitteilung|presseinformation|nachrichten|neuigkeiten|aktuelles|news|newsletter|press\s+release
+        r"""\b(?:meldung|pressemitteilung|presseinformation|nachrichten|neuigkeiten|aktuelles|news|newsletter
+        |press\s+release
         |actualités?|communiqué(?:\s+de\s+presse)?|breve|brève)\b
         |(?<!\w)(?:ال)?[أا]خبار(?!\w)|(?<!\w)(?:ال)?خبر(?!\w)|بيان\s+صحفي""",
         re.IGNORECASE | re.VERBOSE),
@@ -116,7 +124,7 @@ _DOC_TYPE_CUES: dict[str, re.Pattern[str]] = {
 # Internal notes are "other", and a title saying so overrides cue words in it ("Vermerk: Aufruf 2026").
 _MEMO_CUES = re.compile(
     r"\b(?:vermerk|aktenvermerk|notiz|aktennotiz|gesprächsnotiz|memo|memorandum|note\s+interne|note\s+de\s+service|"
-    r"ergebnisvermerk|sitzungsvermerk)\b|مذكرة",
+    r"ergebnisvermerk|sitzungsvermerk|internal\s+note|note\s+to\s+file|briefing\s+note)\b|مذكرة",
     re.IGNORECASE,
 )
 # A dated byline at the top ("Veröffentlicht am 14. Juni 2023", "Published: 18 March 2025") is how news items open.
@@ -131,7 +139,8 @@ _TYPE_PRIORITY = ("other", "call", "invitation", "strategy", "report", "news")
 _DOC_TYPE_SYNONYMS: dict[str, str] = {
     "call": "call", "aufruf": "call", "ausschreibung": "call", "appel": "call", "appel à candidatures": "call",
     "call for applications": "call", "call for proposals": "call", "funding call": "call", "دعوة للمشاركة": "call",
-    "invitation": "invitation", "einladung": "invitation", "event": "invitation", "save the date": "invitation", "دعوة": "invitation",
+    "invitation": "invitation", "einladung": "invitation", "event": "invitation", "save the date": "invitation",
+    "دعوة": "invitation",
     "report": "report", "bericht": "report", "dokumentation": "report", "documentation": "report", "rapport": "report",
     "protokoll": "report", "minutes": "report", "تقرير": "report",
     "news": "news", "meldung": "news", "pressemitteilung": "news", "press release": "news", "actualité": "news",
@@ -193,9 +202,11 @@ def classify_doc_type(title: str, text: str) -> str:
 _VISIBILITY_SYNONYMS: dict[str, Visibility] = {
     "public": "public", "öffentlich": "public", "oeffentlich": "public", "offentlich": "public", "public ": "public",
     "publique": "public", "open": "public", "offen": "public", "عام": "public",
-    "members": "members", "member": "members", "mitglieder": "members", "mitglied": "members", "nur mitglieder": "members",
+    "members": "members", "member": "members", "mitglieder": "members", "mitglied": "members",
+    "nur mitglieder": "members",
     "membres": "members", "network": "members", "netzwerk": "members", "أعضاء": "members",
-    "internal": "internal", "intern": "internal", "interne": "internal", "vertraulich": "internal", "confidential": "internal",
+    "internal": "internal", "intern": "internal", "interne": "internal", "vertraulich": "internal",
+    "confidential": "internal",
     "restricted": "internal", "داخلي": "internal",
 }
 
@@ -232,13 +243,15 @@ _PHONE_CUED = re.compile(
 _PHONE_INTL = re.compile(r"(?<![\w+])(?P<num>\+\d{1,3}[\s./-]?\(?\d[\d\s()./-]{5,}\d)")
 # Only lines with one of these can hold an address or a phone number as matched below.
 _CONTACT_HINT = re.compile(
-    r"@|\((?:at)\)|\[at\]|\+\d|\b(?:tel|telefon|fon|phone|mobil|mobile|handy|tél|téléphone|portable|ph)\b|هاتف|جوال|موبايل",
+    r"@|\((?:at)\)|\[at\]|\+\d|\b(?:tel|telefon|fon|phone|mobil|mobile|handy|tél|téléphone|portable|ph)\b"
+    r"|هاتف|جوال|موبايل",
     re.IGNORECASE
 )
 _BLOCK_SPLIT = re.compile(r"\n\s*\n")
 _NAME_TITLE = r"(?:Dr\.|Prof\.|Dipl\.-\w+\.?|Frau|Herr|Mr\.?|Mrs\.?|Ms\.?|Mme|M\.|Mlle|Eng\.|Ing\.)"
 _PERSON = re.compile(
-    rf"(?:{_NAME_TITLE}\s+)*[A-ZÄÖÜÉ][\w'’.-]+(?:\s+(?:de|da|van|von|der|el|al|ben|bin|du|dos|le|la)?\s*[A-ZÄÖÜÉ][\w'’-]+){{1,3}}"
+    rf"(?:{_NAME_TITLE}\s+)*[A-ZÄÖÜÉ][\w'’.-]+"
+    rf"(?:\s+(?:de|da|van|von|der|el|al|ben|bin|du|dos|le|la)?\s*[A-ZÄÖÜÉ][\w'’-]+){{1,3}}"
 )
 _ORG_WORDS = re.compile(
     r"\b(?:stadt|landeshauptstadt|gemeinde|kommune|kreis|amt|referat|büro|dezernat|fachbereich|abteilung|servicestelle|"
@@ -255,13 +268,15 @@ _SEGMENT_SPLIT = re.compile(r"\s*(?:[,;|•·–—،؛]|\s-\s|:\s|\(|\))\s*")
 _ROLE = re.compile(
     r"^(?:chargée?|responsable|coordinat(?:eur|rice|or|orin)|koordinator(?:in)?|leiter(?:in)?|referent(?:in)?|"
     r"sachbearbeiter(?:in)?|projektleiter(?:in)?|manager(?:in)?|officer|director|directrice|directeur|head\s+of|"
-    r"advisor|adviser|berater(?:in)?|programme\s+manager|project\s+manager|مدير|مديرة|منسق|منسقة|رئيس|رئيسة|مسؤول|مسؤولة)\b",
+    r"advisor|adviser|berater(?:in)?|programme\s+manager|project\s+manager|"
+    r"مدير|مديرة|منسق|منسقة|رئيس|رئيسة|مسؤول|مسؤولة)\b",
     re.IGNORECASE,
 )
 _ARABIC_WORD = re.compile(r"^[\u0600-\u06ff]+$")
 _CONTACT_LABEL = re.compile(
     r"^(?:kontakt|ansprechpartner(?:in)?|contact|contacts|e-?mail|mail|tel\.?|telefon|phone|fax|web|www|"
-    r"für\s+rückfragen|rückfragen|contact\s+person|personne\s+de\s+contact|renseignements|للتواصل|للاستفسار|البريد الإلكتروني)\b",
+    r"für\s+rückfragen|rückfragen|contact\s+person|personne\s+de\s+contact|renseignements|"
+    r"للتواصل|للاستفسار|البريد الإلكتروني)\b",
     re.IGNORECASE,
 )
 
@@ -360,7 +375,8 @@ def extract_contacts(text: str) -> list[Contact]:
                 if email.lower() in seen:
                     continue
                 seen.add(email.lower())
-                created = Contact(name=name, email=email, phone=phones[i] if i < len(phones) else None, organisation=org)
+                phone = phones[i] if i < len(phones) else None
+                created = Contact(name=name, email=email, phone=phone, organisation=org)
                 contacts.append(created)
             if not emails:
                 for phone in phones:
@@ -395,7 +411,7 @@ def _declared_places(front_matter: dict[str, Any]) -> tuple[list[str], list[str]
     cities: list[str] = []
     countries: list[str] = []
     regions: list[str] = []
-    declared = [*_as_list(front_matter.get("cities")), *_as_list(front_matter.get("countries")), *_as_list(front_matter.get("places"))]
+    declared = [name for key in ("cities", "countries", "places") for name in _as_list(front_matter.get(key))]
     for name in declared:
         place = lookup(name)
         if place is None:

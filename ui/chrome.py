@@ -32,6 +32,7 @@ __all__ = [
     "setup",
     "show_error",
     "sidebar",
+    "topic_label",
     "tr",
 ]
 
@@ -113,6 +114,22 @@ def health() -> Health | None:
     return _health(api_url())
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def _topics(base_url: str) -> dict[str, dict[str, str]]:
+    try:
+        return ApiClient(base_url=base_url).topics()
+    except ApiError:
+        return {}
+
+
+def topic_label(slug: str) -> str:
+    """A topic's label in the UI language (from ``GET /topics``; else the slug made readable)."""
+    labels = _topics(api_url()).get(slug)
+    if labels:
+        return labels.get(lang()) or labels.get("en") or slug
+    return slug.replace("-", " ").replace("_", " ").capitalize()
+
+
 def _role_label(me: Me) -> str:
     label = tr(f"role.{me.role}") if me.role in ("public", "member", "staff", "editor") else me.role
     if me.name and me.name != "anonymous":
@@ -164,7 +181,6 @@ def sidebar() -> None:
         st.caption("  \n".join(lines))
         if info.status != "ok":
             st.warning(tr("side.degraded"), icon=":material/warning:")
-        st.divider()
 
 
 def setup() -> None:

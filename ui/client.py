@@ -215,6 +215,20 @@ class ApiClient:
         role = "staff" if "internal" in seen else "member" if "members" in seen else "public"
         return Me(role=role, name="", inferred=True, allowed_visibility=sorted(seen))
 
+    def topics(self) -> dict[str, dict[str, str]]:
+        """Topic slug → labels per language (``GET /topics``; empty when the API has no such endpoint)."""
+        try:
+            data = self._json("GET", "/topics")
+        except EndpointMissing:
+            return {}
+        items = data.get("topics", data.get("items", [])) if isinstance(data, dict) else data
+        out: dict[str, dict[str, str]] = {}
+        for item in items or []:
+            if isinstance(item, dict) and item.get("slug"):
+                labels = item.get("labels") or {k[6:]: v for k, v in item.items() if k.startswith("label_")}
+                out[str(item["slug"])] = {str(k): str(v) for k, v in labels.items()}
+        return out
+
     def stats(self) -> Stats:
         return Stats.model_validate(self._json("GET", "/stats"))
 
@@ -337,7 +351,7 @@ class ApiClient:
         invitations (days left computed here).
         """
         try:
-            data = self._json("GET", "/calls", params={"include_expired": str(include_expired).lower()})
+            data = self._json("GET", "/calls", params={"open_only": str(not include_expired).lower()})
             items = data if isinstance(data, list) else (data.get("calls") or data.get("items") or data.get("results") or [])
             return [_with_days(Call.model_validate(c)) for c in items], False
         except EndpointMissing:
@@ -350,7 +364,7 @@ class ApiClient:
     def exchanges(self, query: str | None = None, *, k: int = 10, **filters: Any) -> ExchangeResponse:
         params: dict[str, Any] = {"k": k, **_clean(filters)}
         if query:
-            params["q"] = query
+            params["q"] = params["problem"] = query
         data = self._json("GET", "/exchanges", params=params)
         return ExchangeResponse.model_validate({"exchanges": data} if isinstance(data, list) else data)
 

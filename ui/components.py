@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.chrome import DOCUMENT_PAGE, client, lang, tr
+from ui.chrome import DOCUMENT_PAGE, client, lang, topic_label, tr
 from ui.i18n import label_value
 from ui.models import Answer, Citation, Sentence
 from ui.render import cited_html, deadline_state, esc, format_date, passage_html, text_dir
@@ -44,7 +44,7 @@ def doc_meta_html(meta: dict[str, Any]) -> str:
         values.append(f"{tr('common.deadline')}: {format_date(meta['deadline'], code)}")
     places = [*(meta.get("cities") or []), *(meta.get("countries") or [])]
     values += places[:6]
-    values += list(meta.get("topics") or [])[:4]
+    values += [topic_label(str(x)) for x in list(meta.get("topics") or [])[:4]]
     if meta.get("visibility") and meta["visibility"] != "public":
         values.append(label_value("vis", meta["visibility"], code))
     return chips_html(values)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "Answer",
@@ -36,6 +36,7 @@ __all__ = [
     "LLMInfo",
     "Me",
     "Model",
+    "PeerEvent",
     "SearchResponse",
     "SearchResult",
     "Sentence",
@@ -294,6 +295,8 @@ class DocSummary(Model):
 
 
 class Call(Model):
+    """A call or invitation with a deadline (``CallItem`` of retrieval/calls.py)."""
+
     doc_id: str
     title: str = ""
     source: str = ""
@@ -307,18 +310,25 @@ class Call(Model):
     countries: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
     visibility: str | None = None
-    summary: str | None = None
+    kind: str | None = None
+    label: str | None = None
+    contacts: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ExchangePassage(Model):
+    """A cited passage (``why``/evidence) or a source document of an exchange."""
+
     doc_id: str = ""
     title: str = ""
     source: str = ""
     quote: str = ""
     text: str = ""
+    field: str | None = None
     chunk_id: str | None = None
     page: int | None = None
     language: str | None = None
+    doc_type: str | None = None
+    published: date | None = None
 
     @property
     def body(self) -> str:
@@ -326,55 +336,100 @@ class ExchangePassage(Model):
 
 
 class Exchange(Model):
+    """One past exchange (``ExchangeMatch`` of retrieval/exchanges.py; tolerant of a bare record)."""
+
     id: str | None = None
+    rank: int | None = None
+    score: float | None = None
+    event: str | None = Field(None, validation_alias=AliasChoices("event", "event_name"))
+    event_type: str | None = None
+    kind: str | None = None
+    start: date | None = None
+    end: date | None = None
+    host: str | None = None
+    host_country: str | None = None
     cities: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
-    topic: str | None = None
+    regions: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
-    date: str | None = None
-    start: str | None = None
-    end: str | None = None
-    event: str | None = None
-    title: str | None = None
-    kind: str | None = None
-    summary: str | None = None
-    score: float | None = None
-    doc_id: str | None = None
-    doc_title: str | None = None
+    matched_topics: list[str] = Field(default_factory=list)
+    outcomes: list[str] = Field(default_factory=list)
+    next_steps: list[str] = Field(default_factory=list)
+    why: list[ExchangePassage] = Field(default_factory=list)
     sources: list[ExchangePassage] = Field(default_factory=list)
-    passages: list[ExchangePassage] = Field(default_factory=list)
+    evidence: dict[str, ExchangePassage] = Field(default_factory=dict)
+    doc_id: str | None = None
+    title: str | None = None
+    summary: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("record"), dict):  # {"score", "record": {...}}
+            return {**data["record"], **{k: v for k, v in data.items() if k != "record"}}
+        return data
 
     @property
-    def evidence(self) -> list[ExchangePassage]:
-        return self.sources or self.passages
+    def quotes(self) -> list[ExchangePassage]:
+        """The passages that show why it matches (``why``), else the evidence of its fields, one per passage."""
+        if self.why:
+            return self.why
+        seen: dict[str, ExchangePassage] = {}
+        for field, ev in self.evidence.items():
+            key = ev.chunk_id or ev.quote
+            if key and key not in seen:
+                seen[key] = ev.model_copy(update={"field": field, "doc_id": ev.doc_id or self.doc_id or "",
+                                                  "title": ev.title or self.title or ""})
+        return list(seen.values())
 
     @property
-    def when(self) -> str:
-        if self.date:
-            return self.date
-        if self.start and self.end and self.end != self.start:
-            return f"{self.start} – {self.end}"
-        return self.start or self.end or ""
+    def documents(self) -> list[ExchangePassage]:
+        """The documents that report it (``sources``), else its own document."""
+        if self.sources:
+            return self.sources
+        return [ExchangePassage(doc_id=self.doc_id, title=self.title or "")] if self.doc_id else []
 
     @property
-    def topic_list(self) -> list[str]:
-        return self.topics or ([self.topic] if self.topic else [])
+    def when(self) -> tuple[date | None, date | None]:
+        return self.start, (self.end if self.end and self.end != self.start else None)
+
+    @property
+    def event_kind(self) -> str | None:
+        return self.event_type or self.kind
+
+
+class PeerEvent(Model):
+    event: str | None = None
+    event_type: str | None = None
+    start: date | None = None
+    host: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    sources: list[ExchangePassage] = Field(default_factory=list)
 
 
 class CityRow(Model):
+    """A row of the cities table: a peer city (``PeerCity``) or a city of the exchanges shown."""
+
     city: str
     country: str | None = None
+    region: str | None = None
     exchanges: int | None = None
-    count: int | None = None
-    topics: list[str] = Field(default_factory=list)
-    last: str | None = None
+    topics: list[str] = Field(default_factory=list, validation_alias=AliasChoices("topics", "shared_topics"))
+    last: date | None = None
+    events: list[PeerEvent] = Field(default_factory=list)
     lat: float | None = None
     lon: float | None = None
 
 
 class ExchangeResponse(Model):
+    """``GET /exchanges`` (``exchanges``) or ``GET /peers/{city}`` (``city``, ``peers``)."""
+
     query: str | None = None
+    language: str | None = None
+    query_topics: list[str] = Field(default_factory=list)
     city: str | None = None
+    country: str | None = None
+    topics: list[str] = Field(default_factory=list)
     exchanges: list[Exchange] = Field(default_factory=list)
     cities: list[CityRow] = Field(default_factory=list)
     peers: list[CityRow] = Field(default_factory=list)

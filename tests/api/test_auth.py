@@ -56,6 +56,10 @@ def test_json_keys_file_and_reload_on_change(tmp_path: Path) -> None:
     key2, _ = add_key(path, "editor")
     os.utime(path, (os.path.getmtime(path) + 5, os.path.getmtime(path) + 5))
     assert store.lookup(key2).role is Role.editor, "a key added while the server runs works without restart"
+    path.write_text("{ broken json")
+    assert store.lookup(key2).role is Role.editor, "a broken edit keeps the keys that were loaded"
+    with pytest.raises(InvalidInput):
+        KeyStore(path=path)
 
 
 def test_env_keys_are_hashed_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -20,7 +20,8 @@ from core.language import (
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
-        ("Die Stadt Bonn lädt zum Netzwerktreffen Klimaanpassung ein. Die Anmeldung ist bis zum 7. Februar möglich.", "de"),
+        ("Die Stadt Bonn lädt zum Netzwerktreffen Klimaanpassung ein. Die Anmeldung ist bis zum 7. Februar möglich.",
+         "de"),
         ("The City of Kisumu and its partner Hamburg invite municipalities to a workshop on flood resilience.", "en"),
         ("La ville de Sfax et sa ville partenaire Fribourg organisent un atelier sur l'économie circulaire.", "fr"),
         ("تدعو بلدية إربد الكبرى إلى المشاركة في ورشة عمل حول فاقد المياه.", "ar"),
@@ -55,7 +56,8 @@ def test_long_text_is_sampled_and_fast() -> None:
 
 
 def test_german_report_with_english_abstract_stays_german() -> None:
-    text = "Abstract: This report summarises the workshop. " * 3 + "Die Stadt Leipzig und ihre Partnerstadt berichten über den Workshop. " * 200
+    english = "Abstract: This report summarises the workshop. " * 3
+    text = english + "Die Stadt Leipzig und ihre Partnerstadt berichten über den Workshop. " * 200
     assert detect_language(text) == "de"
 
 

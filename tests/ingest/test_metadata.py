@@ -40,7 +40,8 @@ Die Auftaktkonferenz findet vom 25.–27. November 2026 in Köln statt.
 
 Bewerbungsfrist: 7. Februar 2026. Bewerbungen bis zum 28.02.2026 werden nachrangig berücksichtigt.
 
-Kontakt: Dr. Katharina Vogel, Servicestelle des Städtepartnerschaftsprogramms, katharina.vogel@example.org, Telefon +49 228 555 0140
+Kontakt: Dr. Katharina Vogel, Servicestelle des Städtepartnerschaftsprogramms, katharina.vogel@example.org, \
+Telefon +49 228 555 0140
 """
 
 
@@ -135,9 +136,11 @@ Gestion des déchets et recyclage."""))
         ("Pressemitteilung: Jena und Irbid", "", "news"),
         ("Einladung zur Vorstellung des Abschlussberichts", "", "invitation"),  # first cue in the title wins
         ("Vermerk: Sitzung der Lenkungsgruppe", "Der Aufruf wird gebilligt.", "other"),
-        ("Jena und Irbid wollen Wasserverluste halbieren", "Veröffentlicht am 14. Juni 2023\n\nDie Stadt Jena …", "news"),
+        ("Jena und Irbid wollen Wasserverluste halbieren", "Veröffentlicht am 14. Juni 2023\n\nDie Stadt Jena …",
+         "news"),
         ("Pune startet einen KI-Chatbot", "München, 15. September 2025\n\nDie Partnerstadt Pune …", "news"),
-        ("Netzwerktreffen 2026", "Wir laden Sie herzlich zum Netzwerktreffen ein. Anmeldung bis 3. Mai 2026.", "invitation"),
+        ("Netzwerktreffen 2026", "Wir laden Sie herzlich zum Netzwerktreffen ein. Anmeldung bis 3. Mai 2026.",
+         "invitation"),
         ("Ein Titel ohne Hinweis", "Ein Text ohne Hinweis.", "other"),
     ],
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 from typing import Any
 
@@ -19,7 +18,8 @@ import pytest
 from tests.ui.conftest import KEYS, SCREENSHOTS, Servers
 
 pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-from playwright.sync_api import Locator, Page, expect  # noqa: E402
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 NAV = {
     "chat": "Chat",
@@ -35,23 +35,24 @@ NAV = {
 # -- helpers ----------------------------------------------------------------------------------------------
 
 
-def wait_idle(page: Page, *, timeout: float = 60.0) -> None:
-    """Wait until the Streamlit script run is over (no "running" indicator, no stale elements)."""
-    page.wait_for_timeout(300)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running = page.evaluate(
-            """() => {
-                const w = document.querySelector('[data-testid="stStatusWidget"]');
-                const stale = document.querySelector('[data-stale="true"]');
-                return Boolean((w && w.offsetParent !== null && /Running|Läuft/i.test(w.innerText)) || stale);
-            }"""
-        )
-        if not running:
-            page.wait_for_timeout(200)
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError("the Streamlit app did not finish its run in time")
+_SCRIPT_STATE = "() => document.querySelector('[data-test-script-state]')?.getAttribute('data-test-script-state')"
+
+
+def wait_idle(page: Page, *, timeout: float = 60.0, started: float = 2.0) -> None:
+    """Wait for the Streamlit run an action triggered to finish.
+
+    First up to ``started`` seconds for a run to begin (an action that triggers none just costs
+    that wait), then until the app reports ``notRunning`` and no element is stale.
+    """
+    try:
+        page.wait_for_function(f"() => ({_SCRIPT_STATE})() === 'running'", timeout=started * 1000)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_function(
+        f"""() => ({_SCRIPT_STATE})() === 'notRunning' && !document.querySelector('[data-stale="true"]')""",
+        timeout=timeout * 1000,
+    )
+    page.wait_for_timeout(150)
 
 
 def shot(page: Page, name: str) -> None:
@@ -82,7 +83,7 @@ def go(page: Page, name: str) -> None:
 
 
 def main(page: Page) -> Locator:
-    return page.get_by_test_id("stMain")
+    return page.get_by_test_id("stMainBlockContainer")
 
 
 def not_available_notice(page: Page) -> str | None:
@@ -181,6 +182,12 @@ def test_search_filter_changes_facet_counts(context: Any, servers: Servers) -> N
     report = sidebar.get_by_role("button", name=re.compile(r"^Bericht \(\d+\)$"))
     report.click()
     wait_idle(page)
+    page.wait_for_function(
+        """before => { const now = Array.from(document.querySelectorAll('[data-testid=stSidebar] button'))
+              .map(b => b.innerText).filter(t => /\\(\\d+\\)$/.test(t)).sort();
+           return JSON.stringify(now) !== JSON.stringify(before); }""",
+        arg=before, timeout=20_000,
+    )
     after = sorted(sidebar.get_by_role("button", name=re.compile(r"\(\d+\)$")).all_inner_texts())
     assert after != before, "choosing a filter should change the facet counts"
     types = main(page).locator(".cc-chip").all_inner_texts()
@@ -325,5 +332,6 @@ def test_past_exchanges_for_a_problem(context: Any, servers: Servers) -> None:
         require_endpoint(servers, "GET", "/exchanges")
         pytest.fail(f"past exchanges show a 'not available' notice: {notice}")
     expect(main(page).get_by_text("Passende Austausche")).to_be_visible()
-    expect(main(page).locator(".cc-title").first).to_contain_text("↔")
+    expect(main(page).locator(".cc-cities").first).to_contain_text("↔")
+    expect(main(page).get_by_text(re.compile(r"Belegstellen \(\d+\)")).first).to_be_visible()
     expect(main(page).get_by_text("Beteiligte Städte")).to_be_visible()

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from ui.chrome import client, lang, show_error, tr
+from ui.chrome import client, lang, show_error, topic_label, tr
 from ui.client import ApiError
 from ui.components import days_html, doc_link, source_button
 from ui.i18n import label_value
@@ -26,7 +26,7 @@ def order_calls(calls: list[Call]) -> list[Call]:
 def matches(call: Call, text: str) -> bool:
     if not text:
         return True
-    hay = " ".join([call.title, call.source, *call.cities, *call.countries, *call.topics]).lower()
+    hay = " ".join([call.title, call.source, *call.cities, *call.countries, *call.topics, *map(topic_label, call.topics)]).lower()
     return all(word in hay for word in text.lower().split())
 
 
@@ -44,7 +44,7 @@ def _call_card(c: Call) -> None:
             f'<div class="cc-title"{text_dir(c.title, c.language)}>{esc(c.title or c.source)}</div>'
             f'<div>{days_html(c.deadline)} <b>{esc(deadline)}</b></div>'
             f'<div class="cc-meta">{esc(meta)}</div>'
-            + (f'<div class="cc-meta">{esc(", ".join(c.topics))}</div>' if c.topics else "")
+            + (f'<div class="cc-meta">{esc(", ".join(topic_label(x) for x in c.topics))}</div>' if c.topics else "")
             + "</div>",
             unsafe_allow_html=True,
         )

@@ -110,22 +110,21 @@ def _ask(question: str, index: int) -> dict[str, Any]:
 
 def render() -> None:
     history = _history()
-    head, tools = st.columns([5, 1], vertical_alignment="bottom")
+    head, tools = st.columns([4, 1], vertical_alignment="bottom")
     head.title(tr("chat.title"))
     if history and tools.button(tr("chat.clear"), icon=":material/restart_alt:", width="stretch"):
         history.clear()
         st.rerun()
-    if not history:
+    question = st.chat_input(tr("chat.placeholder"), key="chat_input") or st.session_state.pop(_PENDING, None)
+    question = str(question or "").strip()
+    if not history and not question:
         st.caption(tr("chat.intro"))
         st.pills(tr("chat.examples"), [tr(f"chat.example.{i}") for i in (1, 2, 3)], key="chat_example",
                  on_change=_pick_example)
     for i, message in enumerate(history):
         _render_message(i, message)
-    question = st.chat_input(tr("chat.placeholder"), key="chat_input")
-    question = question or st.session_state.pop(_PENDING, None)
-    if not question or not str(question).strip():
+    if not question:
         return
-    question = str(question).strip()
     history.append({"role": "user", "text": question})
     _render_message(len(history) - 1, history[-1])
     history.append(_ask(question, len(history)))

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.chrome import client, lang, show_error, tr
+from ui.chrome import client, lang, show_error, topic_label, tr
 from ui.client import ApiError, EndpointMissing
 from ui.components import chips_html, citation_popovers, doc_link, doc_meta_html, source_button
 from ui.i18n import label_value
@@ -29,9 +29,9 @@ def metadata_rows(doc: DocumentDetail, code: str) -> list[tuple[str, str]]:
         (tr("doc.event_dates"), ", ".join(format_date(d, code) for d in meta.get("event_dates") or [])),
         (tr("doc.cities"), ", ".join(doc.cities)),
         (tr("doc.countries"), ", ".join(doc.countries)),
-        (tr("doc.topics"), ", ".join(doc.topics)),
+        (tr("doc.topics"), ", ".join(topic_label(x) for x in doc.topics)),
         (tr("doc.visibility"), label_value("vis", doc.visibility, code) if doc.visibility else ""),
-        (tr("doc.source"), doc.source),
+        (tr("doc.source"), doc.source.replace("\\", "/").rsplit("/", 1)[-1]),
     ]
     return [(k, v) for k, v in rows if v]
 
@@ -45,7 +45,7 @@ def _pick() -> str | None:
         return None
     docs.sort(key=lambda d: d.title.lower())
     choice = st.selectbox(tr("doc.pick"), docs, index=None, format_func=lambda d: d.title or d.source,
-                          key="doc_pick")
+                          key="doc_pick", placeholder=tr("doc.pick.placeholder"))
     return choice.doc_id if choice else None
 
 
@@ -94,7 +94,7 @@ def _exchanges(doc: DocumentDetail) -> None:
             parts.append(ex.when)
         if ex.event or ex.title:
             parts.append(ex.event or ex.title or "")
-        st.markdown(f"- {esc(' · '.join(p for p in parts if p))} {chips_html(ex.topic_list)}",
+        st.markdown(f"- {esc(' · '.join(p for p in parts if p))} {chips_html([topic_label(x) for x in ex.topic_list])}",
                     unsafe_allow_html=True)
 
 
@@ -150,7 +150,8 @@ def render() -> None:
         if contacts:
             st.caption(tr("doc.contacts"))
             for c in contacts:
-                st.markdown(esc(" · ".join(str(v) for v in c.values() if v)), unsafe_allow_html=True)
+                line = " · ".join(str(v) for v in c.values() if v)
+                st.markdown(f'<div dir="auto">{esc(line)}</div>', unsafe_allow_html=True)
         source_button(doc.doc_id, key="doc-src")
         _exchanges(doc)
         _related(doc)
@@ -164,7 +165,8 @@ def render() -> None:
                 if chunk.heading:
                     where.append(chunk.heading)
                 if where:
-                    st.markdown(f'<div class="cc-meta">{esc(" · ".join(where))}</div>', unsafe_allow_html=True)
+                    line = " · ".join(where)
+                    st.markdown(f'<div class="cc-meta"{text_dir(line)}>{esc(line)}</div>', unsafe_allow_html=True)
                 st.markdown(passage_html(chunk.text, language=doc.language), unsafe_allow_html=True)
 
 

@@ -170,23 +170,26 @@ def render() -> None:
     st.caption(tr("fs.intro"))
     api = client()
     with st.form("fs-new", border=False):
-        t_col, b_col = st.columns([5, 1], vertical_alignment="bottom")
+        t_col, b_col = st.columns([3, 1], vertical_alignment="bottom")
         topic = t_col.text_input(tr("fs.topic"), key="fs_topic", placeholder=tr("fs.topic.placeholder"))
         go = b_col.form_submit_button(tr("fs.generate"), type="primary", icon=":material/auto_awesome:",
                                       width="stretch")
     with st.expander(tr("fs.open_id")), st.form("fs-open", border=False):
-        o_col, ob_col = st.columns([5, 1], vertical_alignment="bottom")
+        o_col, ob_col = st.columns([3, 1], vertical_alignment="bottom")
         sheet_id = o_col.text_input("ID", key="fs_open_id")
         opened = ob_col.form_submit_button(tr("fs.open"), width="stretch")
     if go and topic.strip():
+        failure: ApiError | None = None
         with st.status(tr("fs.generating"), expanded=False) as status:
             try:
                 _store(api.create_factsheet(topic.strip()))
                 status.update(state="complete", label=topic.strip())
             except ApiError as exc:
-                status.update(state="error")
-                show_error(exc, what="POST /factsheets")
-                return
+                status.update(state="error", label=tr("fs.generating"))
+                failure = exc
+        if failure is not None:
+            show_error(failure, what="POST /factsheets")
+            return
     if opened and sheet_id.strip():
         sheet = call(api.factsheet, sheet_id.strip(), what="GET /factsheets/{id}")
         if sheet is not None:

@@ -59,7 +59,9 @@ def _job_view(job_id: str, job: Job | None, names: list[str]) -> None:
                 text=tr("lib.job", id=job_id[:8], done=done, total=total, status=tr(f"job.{status}")))
     files = job.files if job else []
     for f in files:
-        icon = {"indexed": "✅", "unchanged": "➖", "duplicate": "➖", "failed": "❌"}.get(f.status, "⏳")
+        icon = {"indexed": ":green[:material/check_circle:]", "unchanged": ":gray[:material/remove_circle:]",
+                "duplicate": ":gray[:material/content_copy:]", "failed": ":red[:material/error:]"}.get(
+                    f.status, ":blue[:material/hourglass_top:]")
         detail = f" · {f.detail}" if f.detail else ""
         chunks = f" · {f.chunks} {tr('lib.stats.chunks')}" if f.chunks else ""
         st.caption(f"{icon} {f.filename or f.name}: {tr(f'file.{f.status}')}{chunks}{detail}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.chrome import call, client, lang, tr
+from ui.chrome import call, client, lang, topic_label, tr
 from ui.components import doc_link, doc_meta_html
 from ui.i18n import label_value
 from ui.models import FacetCount, SearchResponse
@@ -20,7 +20,7 @@ FACETS: dict[str, tuple[str, str, str, str | None]] = {
     "language": ("language", "search.f.language", "pills", "lang"),
     "year": ("year", "search.f.year", "pills-single", None),
     "countries": ("country", "search.f.countries", "multiselect", None),
-    "topics": ("topic", "search.f.topics", "multiselect", None),
+    "topics": ("topic", "search.f.topics", "multiselect", "topic"),
 }
 
 
@@ -50,48 +50,61 @@ def _facet_widget(field: str, counts: list[FacetCount]) -> None:
     code = lang()
 
     def fmt(value: Any) -> str:
-        name = label_value(prefix, value, code) if prefix else str(value)
+        if prefix == "topic":
+            name = topic_label(str(value))
+        else:
+            name = label_value(prefix, value, code) if prefix else str(value)
         return f"{name} ({by_value.get(value, 0)})"
 
     # The key follows the options, so a new set of counts gets a fresh widget preset to the current selection.
     key = f"f-{field}-{abs(hash((tuple(map(str, options)), tuple(by_value.get(v, 0) for v in options))))}"
+    args = (filter_key, key)
     if widget == "pills":
-        value = st.pills(tr(label_key), options, selection_mode="multi", default=selected, format_func=fmt, key=key)
-        new: Any = list(value or [])
+        st.pills(tr(label_key), options, selection_mode="multi", default=selected, format_func=fmt, key=key,
+                 on_change=_set_filter, args=args)
     elif widget == "pills-single":
-        value = st.pills(tr(label_key), options, selection_mode="single",
-                         default=selected[0] if selected else None, format_func=fmt, key=key)
-        new = value
+        st.pills(tr(label_key), options, selection_mode="single", default=selected[0] if selected else None,
+                 format_func=fmt, key=key, on_change=_set_filter, args=args)
     else:
-        new = list(st.multiselect(tr(label_key), options, default=selected, format_func=fmt, key=key,
-                                  placeholder=tr("search.f.any")))
-    if new != current and not (new in ([], None) and current in ([], None)):
-        if new in ([], None):
-            state.pop(filter_key, None)
-        else:
-            state[filter_key] = new
-        st.rerun()
+        st.multiselect(tr(label_key), options, default=selected, format_func=fmt, key=key,
+                       placeholder=tr("search.f.any"), on_change=_set_filter, args=args)
+
+
+def _set_filter(filter_key: str, widget_key: str) -> None:
+    """Widget callback: store the new selection (runs before the page, so the search uses it at once)."""
+    value = st.session_state.get(widget_key)
+    state = _filters()
+    if value in (None, [], ()):
+        state.pop(filter_key, None)
+    else:
+        state[filter_key] = list(value) if isinstance(value, (list, tuple)) else value
+
+
+def _set_open() -> None:
+    state = _filters()
+    if st.session_state.get("f-open"):
+        state["open"] = True
+    else:
+        state.pop("open", None)
+
+
+def _reset() -> None:
+    _filters().clear()
+    st.session_state["f-open"] = False
 
 
 def _sidebar(response: SearchResponse | None) -> None:
     with st.sidebar:
         st.subheader(tr("search.filters"))
         state = _filters()
-        open_only = st.toggle(tr("search.f.open"), value=bool(state.get("open")), key="f-open")
-        if open_only != bool(state.get("open")):
-            if open_only:
-                state["open"] = True
-            else:
-                state.pop("open", None)
-            st.rerun()
+        st.toggle(tr("search.f.open"), value=bool(state.get("open")), key="f-open", on_change=_set_open)
         facets = response.facets if response else {}
         for field in FACETS:
             _facet_widget(field, facets.get(field, []))
         if response is not None and facets:
             st.caption(tr("search.facets_note"))
-        if state and st.button(tr("search.f.reset"), icon=":material/filter_alt_off:", key="f-reset"):
-            state.clear()
-            st.rerun()
+        if state:
+            st.button(tr("search.f.reset"), icon=":material/filter_alt_off:", key="f-reset", on_click=_reset)
 
 
 def _result(r: Any, i: int) -> None:
