@@ -27,7 +27,7 @@ from agents.lexicon import SECTION_HEADINGS
 from agents.models import Evidence, FactSheet, FactSheetSection, Plan, Sentence, UnsupportedSentence
 from agents.prompts import summary_messages
 from agents.researcher import Research
-from agents.scoring import Candidate, dedupe_key
+from agents.scoring import EMAIL_OR_PHONE, Candidate, dedupe_key
 from agents.synthesizer import ExtractiveSynthesizer, OnToken, parse_cited, relevant_excerpt
 from core.errors import CCAssistError
 from core.llm import ChatLLM
@@ -48,10 +48,25 @@ class SectionSpec:
 SECTION_SPECS: dict[str, SectionSpec] = {
     "summary": SectionSpec((), None, 3),
     "facts": SectionSpec(("figures",), lambda c: c.has_number and not c.has_contact, 5),
-    "activities": SectionSpec(("activity",), lambda c: bool(c.places) or c.has_date, 5),
+    "activities": SectionSpec(
+        ("activity",), lambda c: bool(c.places) and (c.has_date or len(c.places) > 1) and len(c.text.split()) >= 6, 5
+    ),
     "calls": SectionSpec(("deadline",), lambda c: c.has_date, 4, ("call", "invitation")),
     "contacts": SectionSpec(("contact",), lambda c: c.has_contact, 4),
 }
+
+
+def _new_contacts_only(ranked: list[Candidate]) -> list[Candidate]:
+    """Drop contact lines whose addresses and numbers an earlier (better) line already gives."""
+    seen: set[str] = set()
+    out = []
+    for cand in ranked:
+        found = {m.group().replace(" ", "") for m in EMAIL_OR_PHONE.finditer(cand.text)}
+        if found and found <= seen:
+            continue
+        seen |= found
+        out.append(cand)
+    return out
 
 
 class FactSheetWriter:
@@ -76,6 +91,8 @@ class FactSheetWriter:
                                       list_of=None, require=spec.require)
         ranked = [c for c in ranked if not any(len(dedupe_key(c.text) & k) / max(1, len(dedupe_key(c.text) | k)) > 0.7
                                                for k in used)]
+        if spec.require is SECTION_SPECS["contacts"].require:
+            ranked = _new_contacts_only(ranked)
         chosen = self.extractive.choose(ranked, list_of=None, max_sentences=spec.max_sentences, min_sentences=1)
         return [Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen]
 

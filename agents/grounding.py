@@ -108,7 +108,8 @@ class GroundingChecker:
         support = self._support_text(cited)
         folded_support = fold(support)
         dates = find_dates(sentence.text, lang, include_months=True)
-        support_dates = [m for e in cited for m in find_dates(f"{e.title}\n{e.text}", e.language, include_months=True)]
+        support_dates = [m for e in cited
+                         for m in find_dates(f"{e.title}\n{e.heading or ''}\n{e.text}", e.language, include_months=True)]
         for mention in dates:
             if not _date_supported(mention, support_dates):
                 return f"date '{mention.surface}' is not in the cited passages"
@@ -130,7 +131,7 @@ class GroundingChecker:
     def _similarity(self, sentence: Sentence, cited: list[Evidence]) -> float:
         quote = fold(" ".join(sentence.text.split())).rstrip(" .!?;:")
         for item in cited:
-            if quote and quote in fold(" ".join(f"{item.title} {item.text}".split())):
+            if quote and quote in fold(" ".join(f"{item.title} {item.heading or ''} {item.text}".split())):
                 return 1.0
         if self.similarity is None:
             return 1.0  # no embedder: the factual checks above are the whole check

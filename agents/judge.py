@@ -31,7 +31,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from agents.lexicon import strip_cues
+from agents.lexicon import has_cue, strip_cues
 from agents.models import Judgement, Plan, SubQuestion
 from agents.safety import neutralise
 from agents.similarity import Similarity
@@ -120,10 +120,15 @@ class RuleJudge:
         return missing
 
     @staticmethod
-    def _intent_missing(sub: SubQuestion, text: str) -> str | None:
+    def _intent_missing(sub: SubQuestion, hit: Hit, text: str) -> str | None:
         intent = set(sub.intent)
-        if ({"deadline", "when"} & intent) and not find_dates(text, include_months=True):
+        dates = find_dates(text, include_months=True) if {"deadline", "when"} & intent else []
+        if ({"deadline", "when"} & intent) and not dates:
             return "no date"
+        if "deadline" in intent:
+            deadline = str(hit.payload.get("deadline") or "")
+            if not (has_cue(fold(text), "deadline") or any(m.start.isoformat() == deadline for m in dates)):
+                return "no deadline"
         if "contact" in intent and not _EMAIL_OR_PHONE.search(text):
             return "no contact details"
         if ({"howmuch", "figures"} & intent) and not re.search(r"\d", text):
@@ -148,13 +153,13 @@ class RuleJudge:
         missing = self._entities_missing(sub, plan, hit, text, folded)
         if missing:
             return _Verdict(False, 0.0, f"missing {', '.join(missing)}")
-        lacking = self._intent_missing(sub, text)
+        lacking = self._intent_missing(sub, hit, text)
         if lacking:
             return _Verdict(False, 0.0, lacking)
         words = word_set(text)
         same_language = hit.payload.get("language") == plan.language
         cov = coverage(subject, words)
-        if extra:
+        if extra and not same_language:  # document-language key terms stand in for the question's words
             cov = max(cov, 0.9 * coverage(extra, words))
         dense_txt = f", dense {dense:.3f}" if dense is not None else ""
         if same_language or dense is None:
@@ -185,7 +190,9 @@ class RuleJudge:
         for rank, hit in enumerate(top, start=1):
             result = self._passage(sub, plan, hit, subject, extra, dense.get(hit.id), same_best)
             if result.ok:
-                return verdict(True, result.score, f"passage {rank}: {result.reason}")
+                found = verdict(True, result.score, f"passage {rank}: {result.reason}")
+                found.passage = rank
+                return found
             if best is None or result.score > best.score:
                 best = result
         assert best is not None
@@ -206,8 +213,8 @@ _JUDGE_SYSTEM = (
 class LLMJudge:
     """Rules first (entities and intent are hard requirements), then the model's yes/no on the top passages."""
 
-    def __init__(self, llm: ChatLLM, rules: RuleJudge | None = None, *, passage_chars: int = 500,
-                 top_n: int = 3) -> None:
+    def __init__(self, llm: ChatLLM, rules: RuleJudge | None = None, *, passage_chars: int = 350,
+                 top_n: int = 2) -> None:
         self.llm = llm
         self.rules = rules or RuleJudge()
         self.passage_chars = passage_chars
@@ -218,9 +225,12 @@ class LLMJudge:
         base = self.rules.judge(sub, index, loop, hits, plan=plan, extra_terms=extra_terms, today=today)
         if not hits or not base.answered:
             return base  # the model may not overrule a missing place, date or contact
+        # The passage the rules found, and the top hits, as quoted data.
+        shown = [hits[base.passage - 1]] if base.passage else []
+        shown += [h for h in hits[: self.top_n] if h not in shown][: max(0, self.top_n - len(shown))]
         passages = "\n".join(
             f"[{i}] {neutralise(str(h.payload.get('text', ''))[: self.passage_chars])}"
-            for i, h in enumerate(hits[: self.top_n], start=1)
+            for i, h in enumerate(shown, start=1)
         )
         try:
             verdict = self.llm.complete_model(

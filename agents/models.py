@@ -52,6 +52,9 @@ class SubQuestion(BaseModel):
 class Plan(BaseModel):
     """What the planner decided, kept in the trace so a reader can see why a search was filtered."""
 
+    def __repr__(self) -> str:  # compact: the workflow runtime logs every event's fields
+        return f"Plan({self.question[:50]!r}, {len(self.sub_questions)} sub-questions, {self.planner})"
+
     question: str
     language: str
     shape: OutputShape = "answer"
@@ -154,6 +157,7 @@ class Judgement(BaseModel):
     score: float = Field(description="Coverage/confidence in [0, 1]")
     reason: str = ""
     judge: Literal["rules", "llm"] = "rules"
+    passage: int | None = Field(None, description="1-based rank of the hit that answers (rules)")
 
 
 class FlaggedPassage(BaseModel):
@@ -182,6 +186,9 @@ class Trace(BaseModel):
 class Answer(BaseModel):
     """The ask contract: ``question, answer, citations, grounded, unsupported, backend`` (+ additive fields)."""
 
+    def __repr__(self) -> str:
+        return f"Answer({self.answer[:60]!r}, grounded={self.grounded}, {len(self.citations)} citations)"
+
     question: str
     answer: str
     citations: list[Citation] = Field(default_factory=list)
@@ -202,6 +209,9 @@ class FactSheetSection(BaseModel):
 
 class FactSheet(BaseModel):
     """The factsheet contract: ``topic, sections, citations, markdown`` (+ additive fields)."""
+
+    def __repr__(self) -> str:
+        return f"FactSheet({self.topic!r}, {len(self.sections)} sections, {len(self.citations)} citations)"
 
     topic: str
     sections: list[FactSheetSection]

@@ -38,7 +38,8 @@ from agents.models import (
     SubQuestion,
 )
 from agents.safety import injection_patterns
-from core.filters import Filter, all_of
+from core.dates import find_dates
+from core.filters import Filter, Match, all_of
 from core.settings import Settings
 from core.store import Hit
 from core.topics import topic_label
@@ -66,6 +67,9 @@ _KEEP = {"answer": 5, "list": 8, "factsheet": 6}
 
 class Research(BaseModel):
     """What the researcher hands to the synthesizer."""
+
+    def __repr__(self) -> str:
+        return f"Research({len(self.evidence)} passages, answered={self.answered})"
 
     evidence: list[Evidence] = Field(default_factory=list)
     answered: dict[int, bool] = Field(default_factory=dict, description="Per sub-question: judged answered")
@@ -117,24 +121,27 @@ class Researcher:
 
     # -- query terms -----------------------------------------------------------------------------
 
-    def _doc_languages(self, question_lang: str) -> list[str]:
+    def _term_languages(self, question_lang: str) -> list[str]:
+        """The question's language and the index's main other language (e.g. German for English questions)."""
         try:
             langs = self.searcher.indexed_languages()
         except Exception as exc:  # noqa: BLE001 - expansion is an optimisation, never a failure
             logger.debug("indexed languages unavailable: %s", exc)
             langs = []
-        return [lang for lang in langs if lang != question_lang and lang in ("de", "en", "fr", "ar")][:2]
+        others = [lang for lang in langs if lang != question_lang and lang in ("de", "en", "fr", "ar")]
+        return [question_lang, *others[:1]]
 
     def key_terms(self, sub: SubQuestion, plan: Plan) -> list[str]:
-        """Terms in the documents' languages: cue-group vocabulary and topic labels."""
+        """Key terms for a reformulated query: the cue-group vocabulary ("Frist Bewerbungsfrist") and topic
+        labels, in the question's language and in the index's main other language."""
         terms: list[str] = []
-        for lang in self._doc_languages(plan.language):
+        for lang in self._term_languages(plan.language):
             for group in sub.intent:
                 if group in EXPANSIONS and lang in EXPANSIONS[group]:
                     terms.append(EXPANSIONS[group][lang])
             for slug in plan.topics:
                 label = topic_label(slug, lang)
-                if label:
+                if label and label != slug:
                     terms.append(label)
         return list(dict.fromkeys(terms))
 
@@ -205,10 +212,40 @@ class Researcher:
                 extra = self.key_terms(sub, plan)
                 if extra:
                     query = f"{sub.text} {' '.join(extra)}"
+        if "deadline" in sub.intent:
+            self._add_deadline_passages(pool, allowed, docs=3 if sub.shape == "list" else 1)
         out.loops[str(index)] = loop
         out.key_terms[index] = extra
         out.dropped[index] = dropped
         return pool
+
+    def _add_deadline_passages(self, pool: dict[str, Hit], allowed: list[str] | None, *, docs: int = 2) -> None:
+        """Make sure the passage stating a call's deadline is in the pool.
+
+        Ingest extracted each call's deadline into the payload; the passage that states it ("Bewerbungen
+        bis 30.09.2024 …") often ranks below the call's introduction. For the best ``docs`` documents
+        with a deadline, a cheap scroll over the document's chunks finds the passage with that date.
+        """
+        seen: dict[str, tuple[set[str], float]] = {}
+        for hit in sorted(pool.values(), key=lambda h: -h.score):
+            doc_id = str(hit.payload.get("doc_id", ""))
+            wanted = {str(d) for d in [hit.payload.get("deadline"), *(hit.payload.get("deadlines") or [])] if d}
+            if wanted and doc_id not in seen and len(seen) < docs:
+                seen[doc_id] = (wanted, hit.score)
+        for doc_id, (wanted, score) in seen.items():
+            def states(h: Hit) -> bool:
+                text = f"{h.payload.get('heading') or ''}\n{h.payload.get('text', '')}"
+                return any(m.start.isoformat() in wanted for m in find_dates(text, h.payload.get("language")))
+
+            if any(h.payload.get("doc_id") == doc_id and states(h) for h in pool.values()):
+                continue
+            flt = all_of(Filter(must=[Match("doc_id", doc_id)]), visibility_filter(allowed))
+            chunks, _ = self.searcher.store.scroll(filter=flt, limit=128)
+            for chunk in sorted(chunks, key=lambda h: h.payload.get("chunk_index", 0)):
+                if states(chunk):
+                    chunk.score = score * 0.99
+                    pool[chunk.id] = chunk
+                    break
 
     # -- evidence ----------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.lexicon import has_cue
 from agents.models import Evidence
 from agents.safety import neutralise
 from agents.similarity import Similarity
@@ -34,10 +35,11 @@ _NUMBER_WORD = re.compile(
     r"deux|trois|quatre|cinq|sept|huit|neuf|dix|onze|douze|vingt|trente|cent|mille|"
     r"million\w*|milliard\w*|millionen|mio)\b"
 )
-#: Position given to a document title among its passage's sentences.
-TITLE_POSITION = -1
+#: Positions given to a document title and a section heading among its passage's sentences.
+TITLE_POSITION = -2
+HEADING_POSITION = -1
 #: Titles are informative but not sentences: they win only when clearly better.
-TITLE_FACTOR = 0.9
+TITLE_FACTOR = 0.85
 _QUESTION_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Weight of the dense cosine in the combined score, and the cosine range mapped to [0, 1].
 DENSE_WEIGHT = 0.4
@@ -60,6 +62,7 @@ class Candidate:
     has_date: bool = False
     has_contact: bool = False
     has_number: bool = False
+    deadline_cue: bool = False  # "Frist", "deadline", "Bewerbungen bis" …
     language: str | None = None
     passage_words: set[str] = field(default_factory=set)  # title, heading and text of its passage
 
@@ -86,14 +89,20 @@ class SentenceScorer:
         by_text: dict[str, Candidate] = {}
         for rank, item in enumerate(evidence):
             context = word_set(f"{item.title} {item.heading or ''} {item.text}")
-            # The title is a candidate too: it often carries the event's date and place in one line.
-            sentences = [(TITLE_POSITION, neutralise(item.title))] if item.title else []
+            # The title is a candidate too when it carries facts: "Einladung: … am 3. und 4. Februar 2027 in
+            # Kiel". It cites only the best passage of its document.
+            title = neutralise(item.title)
+            sentences = [(TITLE_POSITION, title)] if item.title and _DIGIT.search(title) else []
+            heading = neutralise(item.heading or "")
+            if heading and heading != title and _DIGIT.search(heading):
+                # Parsers may take a "Einsendeschluss: 30.09.2024" line for the section heading.
+                sentences.append((HEADING_POSITION, heading))
             sentences += list(enumerate(split_sentences(neutralise(item.text))))
             for position, sentence in sentences:
                 key = fold(" ".join(sentence.split()))
                 found = by_text.get(key)
                 if found is not None:
-                    if item.n not in found.evidence:
+                    if item.n not in found.evidence and position != TITLE_POSITION:
                         found.evidence.append(item.n)
                     continue
                 by_text[key] = Candidate(
@@ -104,6 +113,7 @@ class SentenceScorer:
                     places=[m.place.name for m in find_places(sentence)],
                     has_date=bool(find_dates(sentence, item.language)),
                     has_contact=bool(EMAIL_OR_PHONE.search(sentence)),
+                    deadline_cue=has_cue(fold(sentence), "deadline"),
                     has_number=bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(fold(sentence))),
                     language=item.language,
                     passage_words=context,
@@ -136,9 +146,12 @@ class SentenceScorer:
             # A short "Deadline: 31 March 2026" line is only relevant if its passage is about the question.
             context = sum(1 for t in terms if any(w.startswith(t) for w in cand.passage_words)) / max(1, len(terms))
             base = (1 - PASSAGE_WEIGHT) * base + PASSAGE_WEIGHT * context
+            relevance = 0.3 + 0.7 * context  # a date or number counts only in a passage about the question
             bonus = 0.0
             if ("deadline" in intent_set or "when" in intent_set) and cand.has_date:
                 bonus += 0.3
+                if "deadline" in intent_set and cand.deadline_cue:
+                    bonus += 0.3  # "Application deadline: 30 April 2027" shares no word with the question
             if "contact" in intent_set and cand.has_contact:
                 bonus += 0.35
             if {"figures", "howmuch"} & intent_set and cand.has_number:
@@ -149,6 +162,7 @@ class SentenceScorer:
                 bonus += 0.15
             if numbers:  # "bis 2027", "2. Netzwerktreffen": the same number in the sentence is a strong hint
                 bonus += 0.15 * len(numbers & set(_QUESTION_NUMBER.findall(cand.text)))
+            bonus *= relevance
             factor = TITLE_FACTOR if cand.position == TITLE_POSITION else 1.0
             cand.lexical = round(min(1.5, base + bonus) * factor * (1.0 - 0.04 * min(cand.rank, 8)), 4)
 

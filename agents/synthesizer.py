@@ -46,6 +46,9 @@ _REFUSAL_PATTERNS = re.compile(
 class Draft(BaseModel):
     """The synthesizer's output before the grounding check."""
 
+    def __repr__(self) -> str:
+        return f"Draft({len(self.sentences)} sentences, refused={self.refused})"
+
     sentences: list[Sentence] = Field(default_factory=list)
     refused: bool = False
     raw: str = Field("", description="The model's reply as generated (LLM backends)")
@@ -126,7 +129,7 @@ class ExtractiveSynthesizer(Synthesizer):
             key = dedupe_key(pick.text)
             if any(_similar(key, k) for k in keys):
                 continue
-            relative = 0.55 if len(chosen) >= minimum else 0.35
+            relative = 0.5 if len(chosen) >= minimum else 0.35
             if pick.score < floor or adjusted(pick) < relative * best:
                 break
             chosen.append(pick)
@@ -195,7 +198,7 @@ def relevant_excerpt(item: Evidence, ranked: dict[int, list[Candidate]], max_cha
 class LLMSynthesizer(Synthesizer):
     """Numbered passages → a streamed, cited answer from the model."""
 
-    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 5, passage_chars: int = 600,
+    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 4, passage_chars: int = 480,
                  max_tokens: int | None = None) -> None:
         self.llm = llm
         self.scorer = scorer

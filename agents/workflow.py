@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from llama_index.core.workflow import Event, StartEvent, StopEvent, Workflow, step
 from pydantic import ConfigDict
@@ -41,7 +41,7 @@ from retrieval.hybrid import HybridSearcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Assistant", "AskWorkflow", "FactSheetWorkflow", "Agents", "EventCallback"]
+__all__ = ["Assistant", "AskWorkflow", "FactSheetWorkflow", "Agents", "EventCallback", "LLMRole", "DEFAULT_LLM_ROLES"]
 
 EventCallback = Callable[[AgentEvent], None]
 T = TypeVar("T")
@@ -60,6 +60,10 @@ class RunState:
     on_event: EventCallback | None
     timings: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+
+    def __repr__(self) -> str:
+        # The workflow runtime summarises every event with repr(); keep that cheap.
+        return f"RunState({self.question[:60]!r})"
 
     def emit(self, event: AgentEvent) -> None:
         if self.on_event is None:
@@ -108,27 +112,41 @@ class DraftEvent(_Ev):
 # ----------------------------------------------------------------------------------------- agents
 
 
-class Agents:
-    """The pipeline's components, built once per :class:`Assistant` and shared by its workflows."""
+LLMRole = Literal["planner", "judge", "synthesis"]
+#: What the model does when one is configured. Planning and judging add one short call each per request
+#: (and per search loop); on a 2-core CPU that is most of the latency budget, see bench/results/answers.md.
+DEFAULT_LLM_ROLES: tuple[LLMRole, ...] = ("planner", "judge", "synthesis")
 
-    def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None) -> None:
+
+class Agents:
+    """The pipeline's components, built once per :class:`Assistant` and shared by its workflows.
+
+    ``llm_roles`` picks where the model is used; the rules (planner, judge) and the extractive
+    synthesizer take over the others, so the pipeline also runs with no model at all.
+    """
+
+    def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None,
+                 llm_roles: Sequence[LLMRole] = DEFAULT_LLM_ROLES) -> None:
+        roles = set(llm_roles) if llm is not None else set()
         embedder = CachedQueryEmbedder(searcher.embedder)
         # Our own view of the index with a query cache: loops and sentence scoring reuse query vectors.
         self.searcher = HybridSearcher(settings, searcher.store, embedder=embedder, sparse=searcher.sparse)
         self.similarity = Similarity(embedder, searcher.store)
         self.llm = llm
         self.backend = llm.backend if llm is not None else "extractive"
-        self.planner: Planner = make_planner(llm)
+        self.planner: Planner = make_planner(llm if "planner" in roles else None)
         rules = RuleJudge(self.similarity)
-        self.researcher = Researcher(settings, self.searcher, judge=LLMJudge(llm, rules) if llm is not None else rules)
+        judge = LLMJudge(llm, rules) if llm is not None and "judge" in roles else rules
+        self.researcher = Researcher(settings, self.searcher, judge=judge)
         scorer = SentenceScorer(self.similarity)
         self.extractive = ExtractiveSynthesizer(scorer)
         self.synthesizer: Synthesizer = (
-            LLMSynthesizer(llm, scorer, max_tokens=min(settings.llm_max_tokens, 320)) if llm is not None
-            else self.extractive
+            LLMSynthesizer(llm, scorer, max_tokens=min(settings.llm_max_tokens, 256))
+            if llm is not None and "synthesis" in roles else self.extractive
         )
         self.grounding = GroundingChecker(self.similarity)
-        self.factsheets = FactSheetWriter(self.extractive, self.grounding, llm=llm, backend=self.backend)
+        self.factsheets = FactSheetWriter(self.extractive, self.grounding, llm=llm if "synthesis" in roles else None,
+                                          backend=self.backend)
 
 
 def _trace(plan: Plan, research: Research, state: RunState) -> Trace:
@@ -288,13 +306,15 @@ class Assistant:
         settings: ccassist settings (``llm`` picks the backend, ``max_search_loops`` the research budget).
         searcher: the hybrid searcher of the index (its store and embedder are reused).
         llm: a chat client to use instead of the one ``settings.llm`` names (tests, custom servers).
+        llm_roles: where a configured model is used: planner, judge, synthesis (default: all three).
     """
 
-    def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None = None) -> None:
+    def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None = None, *,
+                 llm_roles: Sequence[LLMRole] = DEFAULT_LLM_ROLES) -> None:
         self.settings = settings
         if llm is None:
             llm = get_chat_llm(settings)
-        self.agents = Agents(settings, searcher, llm)
+        self.agents = Agents(settings, searcher, llm, llm_roles)
         timeout = max(60.0, settings.llm_timeout_s * 4) if llm is not None else 120.0
         self._ask = AskWorkflow(self.agents, timeout=timeout)
         self._factsheet = FactSheetWorkflow(self.agents, timeout=timeout * 2)

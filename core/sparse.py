@@ -15,20 +15,12 @@ from dataclasses import dataclass
 
 from qdrant_edge import Bm25, Bm25Config
 
+from core.language import SNOWBALL_LANGUAGE
+
 __all__ = ["SparseVec", "SparseEncoder", "STEMMER_LANGUAGES"]
 
-# ISO 639-1 -> Snowball language name understood by Bm25Config.
-STEMMER_LANGUAGES = {
-    "de": "german",
-    "en": "english",
-    "fr": "french",
-    "ar": "arabic",
-    "es": "spanish",
-    "pt": "portuguese",
-    "it": "italian",
-    "nl": "dutch",
-    "tr": "turkish",
-}
+# ISO 639-1 -> Snowball language name understood by Bm25Config (one table, in core.language).
+STEMMER_LANGUAGES = SNOWBALL_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

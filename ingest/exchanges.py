@@ -560,7 +560,8 @@ def extract_exchanges(meta: DocMetadata, chunks: Sequence[Chunk]) -> list[Exchan
     if event.host is not None:
         b.set("host", event.host.place.name, event.host_passage)
         b.set("host_country", event.host.place.country, event.host_passage)
-    _places(b, scope, title if event.from_title else None)
+    lead = title is not None and (event.from_title or event.scope_heading == title.text)  # the title heads the scope
+    _places(b, scope, title if lead else None)
     _organisations(b, scope)
     topic_candidates = meta.topics if event.from_title else find_topics(" ".join(p.text for p in scope), min_hits=1)
     _topics(b, scope, topic_candidates)
@@ -617,9 +618,11 @@ _SYSTEM = (
 def _llm_passages(title: Passage | None, passages: Sequence[Passage], limit_chars: int) -> list[Passage]:
     """The passages worth showing a small model: title, event sentences, result and next-step sections."""
     picked: list[Passage] = [title] if title else []
+    # whole chunks around event sentences (who came, who hosted), plus result and next-step sections
+    event_chunks = {p.chunk_index for p in passages if event_cues(p.text) or _HAPPENS.search(p.text)}
     for p in passages:
         heading = p.heading or ""
-        if event_cues(p.text) or _HAPPENS.search(p.text) or _OUTCOME_HEADING.search(heading) or _NEXT_HEADING.search(heading):
+        if p.chunk_index in event_chunks or _OUTCOME_HEADING.search(heading) or _NEXT_HEADING.search(heading):
             picked.append(p)
     out, used = [], 0
     for p in picked:

@@ -50,10 +50,14 @@ __all__ = [
     "topic_overlap",
 ]
 
-#: Weight of the topic overlap against the fused score normalised to the best hit (1.0).
-TOPIC_BOOST = 0.5
-#: Exchanges below this share of the best exchange's score are left out.
-RELATIVE_CUTOFF = 0.6
+#: Weight of the (salience-weighted) topic overlap, added to the similarity of the record to the problem.
+TOPIC_BOOST = 0.1
+#: In dense mode, exchanges scoring below this share of the best exchange's score are left out.
+RELATIVE_CUTOFF = 0.97
+#: Default retrieval mode; bench/extraction.py measures it against the fused hybrid request.
+DEFAULT_MODE = "dense"
+#: Topics below this salience in a record (a passing mention) do not make two cities "share" a topic.
+MIN_SALIENCE = 0.25
 #: Candidates fetched per requested exchange before grouping.
 FETCH_FACTOR = 8
 
@@ -218,6 +222,11 @@ def _merged(values: Iterable[Iterable[Any]]) -> list[Any]:
     return list(out)
 
 
+def _salient(payload: dict[str, Any]) -> list[str]:
+    weights = payload.get("topic_weights") or {}
+    return [t for t in payload.get("topics") or [] if float(weights.get(t, 1.0)) >= MIN_SALIENCE]
+
+
 def _source(hit: Hit) -> ExchangeSource:
     p = hit.payload
     return ExchangeSource(record_id=hit.id, doc_id=str(p.get("doc_id", "")), title=str(p.get("title", "")),
@@ -322,11 +331,19 @@ class ExchangeFinder:
         filters: ExchangeFilters | None = None,
         allowed_visibility: Sequence[str] | None = None,
         topic_boost: float = TOPIC_BOOST,
-        relative_cutoff: float = RELATIVE_CUTOFF,
+        relative_cutoff: float | None = None,
         today: date | None = None,
-        mode: str = "hybrid",
+        mode: str = DEFAULT_MODE,
     ) -> ExchangeSearchResponse:
-        """Ranked exchanges for ``problem``; ``allowed_visibility`` (the caller's tier) is part of the query."""
+        """Ranked exchanges for ``problem``; ``allowed_visibility`` (the caller's tier) is part of the query.
+
+        ``mode="dense"`` ranks by the cosine similarity Qdrant computes for the record summaries; ``"hybrid"``
+        by the engine's fusion of dense and BM25 prefetches (RRF). On top comes ``topic_boost`` × topic
+        overlap. ``relative_cutoff`` (default: RELATIVE_CUTOFF in dense mode, none in hybrid mode, whose
+        rank-based scores carry no magnitude) drops exchanges far below the best one.
+        """
+        if relative_cutoff is None:
+            relative_cutoff = RELATIVE_CUTOFF if mode == "dense" else 0.0
         if not problem or not problem.strip():
             raise InvalidInput("describe the problem to find exchanges for")
         filters = filters or ExchangeFilters()
@@ -337,7 +354,7 @@ class ExchangeFinder:
         response = ExchangeSearchResponse(query=problem, language=qlang, query_topics=qtopics, filters=filters.active())
         if not hits:
             return response
-        top = max(h.score for h in hits) or 1.0
+        top = max(h.score for h in hits) or 1.0  # normalised, so the boost means the same in every mode
         groups: dict[str, _Group] = {}
         for hit in hits:
             score = hit.score / top + topic_boost * topic_overlap(qtopics, hit.payload)
@@ -359,7 +376,7 @@ class ExchangeFinder:
         allowed = list(allowed_visibility) if allowed_visibility is not None else None
         flt = all_of(Filter(must=[Match("kind", "exchange"), Match("cities", name)]), visibility_filter(allowed))
         records = list(self.store.iter_all(filter=flt)) if self.store.dim is not None else []
-        own_topics = _merged(r.payload.get("topics") for r in records)
+        own_topics = _merged(_salient(r.payload) for r in records)
         events: dict[str, list[Hit]] = {}
         for r in records:
             events.setdefault(event_key(r.payload), []).append(r)
@@ -368,7 +385,7 @@ class ExchangeFinder:
             p = members[0].payload
             event = PeerEvent(event=p.get("event_name") or p.get("title"), event_type=p.get("event_type"),
                               start=p.get("start"), host=p.get("host"),
-                              topics=_merged(m.payload.get("topics") for m in members),
+                              topics=_merged(_salient(m.payload) for m in members),
                               sources=[_source(m) for m in members])
             participants = {part["name"]: part for m in members for part in m.payload.get("participants") or []
                             if part.get("kind") == "city"}

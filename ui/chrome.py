@@ -132,9 +132,7 @@ def topic_label(slug: str) -> str:
 
 def _role_label(me: Me) -> str:
     label = tr(f"role.{me.role}") if me.role in ("public", "member", "staff", "editor") else me.role
-    if me.name and me.name != "anonymous":
-        label += f" · {me.name}"
-    elif not st.session_state.get(_KEY_KEY):
+    if not st.session_state.get(_KEY_KEY):
         label = tr("role.anonymous")
     if me.inferred:
         label += f" {tr('side.role.inferred')}"

@@ -351,7 +351,7 @@ class ApiClient:
         invitations (days left computed here).
         """
         try:
-            data = self._json("GET", "/calls", params={"open_only": str(not include_expired).lower()})
+            data = self._json("GET", "/calls", params={"include_expired": str(include_expired).lower()})
             items = data if isinstance(data, list) else (data.get("calls") or data.get("items") or data.get("results") or [])
             return [_with_days(Call.model_validate(c)) for c in items], False
         except EndpointMissing:
@@ -364,7 +364,7 @@ class ApiClient:
     def exchanges(self, query: str | None = None, *, k: int = 10, **filters: Any) -> ExchangeResponse:
         params: dict[str, Any] = {"k": k, **_clean(filters)}
         if query:
-            params["q"] = params["problem"] = query
+            params["q"] = query
         data = self._json("GET", "/exchanges", params=params)
         return ExchangeResponse.model_validate({"exchanges": data} if isinstance(data, list) else data)
 
@@ -400,7 +400,7 @@ def _with_days(call: Call, today: date | None = None) -> Call:
 
 def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
     """Server-Sent Events from text lines: ``(event, data)`` per event (``data`` lines joined by newlines)."""
-    event, data = "", []
+    event, data = "", list[str]()
     for raw in lines:
         line = raw.rstrip("\r")
         if not line:
@@ -420,6 +420,12 @@ def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
         yield event or "message", "\n".join(data)
 
 
+def _inner(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event's own fields: ``payload["data"]`` for an AgentEvent-shaped payload, else the payload."""
+    inner = payload.get("data")
+    return inner if isinstance(inner, dict) else payload
+
+
 def _stream_event(event: str, data: str) -> StreamEvent | None:
     """Map one SSE event onto a :class:`StreamEvent` (tolerant of naming: token/delta, answer/final …)."""
     try:
@@ -436,20 +442,21 @@ def _stream_event(event: str, data: str) -> StreamEvent | None:
         return StreamEvent("error", text=str(payload))
     if name in _TOKEN_EVENTS:
         if isinstance(payload, dict):
-            inner = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+            inner = _inner(payload)
             text = inner.get("text") or inner.get("token") or inner.get("delta") or ""
         else:
             text = str(payload)
         return StreamEvent("token", text=str(text))
     if name in _FINAL_EVENTS:
         if isinstance(payload, dict):
-            body = payload.get("answer") if isinstance(payload.get("answer"), dict) else payload
+            answer = payload.get("answer")
+            body = answer if isinstance(answer, dict) else payload
             if "answer" in body or "citations" in body:
                 return StreamEvent("answer", answer=Answer.model_validate(body))
         return None
     if isinstance(payload, dict):
         stage = str(payload.get("kind") or payload.get("stage") or name)
-        inner = payload.get("data") if isinstance(payload.get("data"), dict) else payload
+        inner = _inner(payload)
         if stage == "token":
             return StreamEvent("token", text=str(inner.get("text") or inner.get("token") or ""))
         return StreamEvent("trace", stage=stage, data=inner)

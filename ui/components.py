@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from ui.chrome import DOCUMENT_PAGE, client, lang, topic_label, tr
+from ui.chrome import DOCUMENT_PAGE, client, lang, show_error, topic_label, tr
+from ui.client import ApiError
 from ui.i18n import label_value
-from ui.models import Answer, Citation, Sentence
+from ui.models import Answer, Citation, Exchange, Sentence
 from ui.render import cited_html, deadline_state, esc, format_date, passage_html, text_dir
 
 __all__ = [
     "chips_html",
     "citation_popovers",
+    "date_range",
     "days_html",
+    "delete_button",
     "doc_link",
     "doc_meta_html",
+    "exchange_card",
+    "flash",
     "plain_answer",
     "render_answer",
     "render_trace",
     "sentences_text",
+    "short",
     "source_button",
 ]
 
@@ -85,7 +92,34 @@ def source_button(doc_id: str, *, key: str) -> None:
                        icon=":material/download:", on_click="ignore")
 
 
-def _cite_label(c: Citation, *, max_title: int = 42) -> str:
+def delete_button(doc_id: str, title: str, *, key: str) -> bool:
+    """An editor's "delete" with a confirmation popover; True once the document is gone (message queued)."""
+    with st.popover(tr("lib.delete"), icon=":material/delete:", key=f"{key}-del"):
+        st.markdown(esc(tr("lib.delete.confirm", title=title)), unsafe_allow_html=True)
+        if not st.button(tr("lib.delete"), type="primary", key=f"{key}-del-yes", icon=":material/delete_forever:"):
+            return False
+        try:
+            result = client().delete_document(doc_id)
+        except ApiError as exc:
+            show_error(exc, what="DELETE /documents/{doc_id}")
+            return False
+    st.session_state["_flash"] = tr("lib.deleted", title=title, n=result.get("deleted_chunks", "?"))
+    return True
+
+
+def flash() -> None:
+    """Show (once) the message an action queued before a rerun."""
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message, icon=":material/check:")
+
+
+def _cite_label(c: Citation, *, max_title: int = 42, with_title: bool = True) -> str:
+    if not with_title:  # all citations are of one document: say where in it
+        where = [tr("common.page", n=c.page)] if c.page else []
+        if c.heading:
+            where.append(c.heading if len(c.heading) <= max_title else c.heading[: max_title - 1] + "…")
+        return f"[{c.n}] " + (" · ".join(where) or tr("common.passage"))
     title = c.title or c.source or c.doc_id
     if len(title) > max_title:
         title = title[: max_title - 1].rstrip() + "…"
@@ -93,15 +127,15 @@ def _cite_label(c: Citation, *, max_title: int = 42) -> str:
     return f"[{c.n}] {title}{page}"
 
 
-def citation_popovers(citations: Sequence[Citation], *, key: str) -> None:
+def citation_popovers(citations: Sequence[Citation], *, key: str, with_title: bool = True) -> None:
     """One button per citation; each opens the cited passage with its document, page and source file."""
     if not citations:
         return
     with st.container(horizontal=True, gap="small"):
         for c in citations:
-            with st.popover(_cite_label(c), key=f"{key}-cite-{c.n}", width="content"):
+            with st.popover(_cite_label(c, with_title=with_title), key=f"{key}-cite-{c.n}", width="content"):
                 st.markdown(f'<div class="cc-title">{esc(c.title or c.source)}</div>', unsafe_allow_html=True)
-                where = [c.source]
+                where = [c.source.replace("\\", "/").rsplit("/", 1)[-1]]
                 if c.page:
                     where.append(tr("common.page", n=c.page))
                 if c.heading:
@@ -202,7 +236,7 @@ def render_trace(trace: dict[str, Any], *, steps: Sequence[str] = ()) -> None:
         rows = [
             {
                 tr("trace.col.sub"): s.get("sub_question", 0) + 1,
-                tr("trace.col.loop"): s.get("loop", 0) + 1 if isinstance(s.get("loop"), int) else s.get("loop"),
+                tr("trace.col.loop"): s.get("loop"),
                 tr("trace.col.query"): s.get("query", ""),
                 tr("trace.col.filters"): ", ".join(f"{k}={_short(v)}" for k, v in (s.get("filters") or {}).items()),
                 tr("trace.col.hits"): s.get("hits", 0),
@@ -218,7 +252,7 @@ def render_trace(trace: dict[str, Any], *, steps: Sequence[str] = ()) -> None:
             [
                 {
                     tr("trace.col.sub"): j.get("sub_question", 0) + 1,
-                    tr("trace.col.loop"): j.get("loop", 0) + 1 if isinstance(j.get("loop"), int) else j.get("loop"),
+                    tr("trace.col.loop"): j.get("loop"),
                     tr("trace.col.answered"): "✓" if j.get("answered") else "✗",
                     "score": round(float(j.get("score") or 0), 2),
                     tr("trace.col.reason"): j.get("reason", ""),
@@ -252,3 +286,53 @@ def _short(value: Any) -> str:
         return "|".join(map(str, value))
     return str(value)
 
+
+def date_range(start: date | None, end: date | None, code: str) -> str:
+    """``5. Juni 2023 – 8. Juni 2023`` (or the one date there is)."""
+    if start and end:
+        return f"{format_date(start, code)} – {format_date(end, code)}"
+    return format_date(start or end, code)
+
+
+def short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def exchange_card(ex: Exchange, *, expanded: bool = False) -> None:
+    """One past exchange: event, type, dates, host, cities, topics, outcomes, cited passages, its documents."""
+    code = lang()
+    with st.container(border=True):
+        title = ex.event or " ↔ ".join(ex.cities) or (ex.title or "")
+        st.markdown(f'<div class="cc-title"{text_dir(title)}>{esc(title)}</div>', unsafe_allow_html=True)
+        facts = []
+        if ex.event_kind:
+            facts.append(label_value("event", ex.event_kind, code))
+        when = date_range(*ex.when, code)
+        if when:
+            facts.append(when)
+        if ex.host:
+            facts.append(tr("ex.host", host=f"{ex.host}" + (f" ({ex.host_country})" if ex.host_country else "")))
+        st.markdown(f'<div class="cc-meta">{esc(" · ".join(facts))}</div>', unsafe_allow_html=True)
+        if ex.cities:
+            st.markdown(f'<div class="cc-cities">{esc(" ↔ ".join(ex.cities))}</div>', unsafe_allow_html=True)
+        matched = set(ex.matched_topics)
+        topics = sorted(ex.topics, key=lambda t: t not in matched)
+        st.markdown(chips_html([("✓ " if t in matched else "") + topic_label(t) for t in topics]),
+                    unsafe_allow_html=True)
+        if ex.summary:
+            st.markdown(f'<div{text_dir(ex.summary)}>{esc(ex.summary)}</div>', unsafe_allow_html=True)
+        if ex.outcomes:
+            items = "".join(f"<li{text_dir(o)}>{esc(o)}</li>" for o in ex.outcomes[:4])
+            st.markdown(f'<div class="cc-meta">{esc(tr("ex.outcomes"))}</div><ul>{items}</ul>',
+                        unsafe_allow_html=True)
+        quotes = ex.quotes
+        if quotes:
+            with st.expander(f"{tr('ex.passages')} ({len(quotes)})", expanded=expanded):
+                for p in quotes:
+                    st.markdown(f'<div class="cc-meta">{esc(p.title or p.source)}</div>', unsafe_allow_html=True)
+                    st.markdown(passage_html(p.body, language=p.language), unsafe_allow_html=True)
+        docs = [d for d in ex.documents if d.doc_id]
+        if docs:
+            with st.container(horizontal=True):
+                for d in docs[:3]:
+                    doc_link(d.doc_id, short(d.title or d.source))

@@ -227,7 +227,7 @@ class Sentence(Model):
     citations: list[int] = Field(default_factory=list)
     similarity: float | None = None
     note: str | None = None
-    supported: bool | None = Field(None, description="False when the grounding check flagged it (if the API says so)")
+    supported: bool | None = Field(default=None, description="False when the grounding check flagged it")
 
 
 class UnsupportedSentence(Model):
@@ -351,6 +351,7 @@ class Exchange(Model):
     cities: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
+    participants: list[dict[str, Any]] = Field(default_factory=list, description="name, kind, country, region")
     topics: list[str] = Field(default_factory=list)
     matched_topics: list[str] = Field(default_factory=list)
     outcomes: list[str] = Field(default_factory=list)

@@ -40,14 +40,15 @@ CSS = """
 .cc-passage[dir="rtl"] {border-left: none; border-right: 3px solid #c9d3e0; padding: .2rem .75rem .2rem 0;
   text-align: right;}
 [dir="rtl"] {font-family: "Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", "Arial", sans-serif;
-  unicode-bidi: isolate;}
+  unicode-bidi: isolate; text-align: right;}
+input, textarea {unicode-bidi: plaintext;}
 .cc-answer {line-height: 1.6; font-size: 1rem; overflow-wrap: anywhere;}
 .cc-answer[dir="rtl"] {text-align: right;}
 .cc-snippet {line-height: 1.5; overflow-wrap: anywhere; color: inherit;}
 .cc-snippet[dir="rtl"] {text-align: right;}
 .cc-snippet mark, .cc-passage mark {background: #fff1a8; color: inherit; padding: 0 .1em; border-radius: 2px;}
-sup.cc-cite {font-size: .72em; font-weight: 600; color: #1d5fa8; background: #e8f0fb; border-radius: 4px;
-  padding: 0 .3em; margin-left: .12em; white-space: nowrap; unicode-bidi: isolate;}
+sup.cc-cite {font-size: .7em; font-weight: 600; color: #1d5fa8; background: #e8f0fb; border-radius: 4px;
+  padding: 0 .25em; margin: 0 .05em; white-space: nowrap; unicode-bidi: isolate;}
 .cc-meta {color: #5b6573; font-size: .85rem;}
 .cc-expired {opacity: .5; filter: grayscale(1);}
 .cc-expired .cc-title {text-decoration: line-through;}
@@ -56,6 +57,9 @@ sup.cc-cite {font-size: .72em; font-weight: 600; color: #1d5fa8; background: #e8
 .cc-title {font-weight: 600; font-size: 1.02rem;}
 .cc-chip {display: inline-block; background: #eef1f5; color: #374151; border-radius: 999px; padding: 0 .55em;
   margin: 0 .25em .2em 0; font-size: .8rem; white-space: nowrap;}
+table.cc-meta-table {width: 100%; table-layout: fixed; border-collapse: collapse;}
+table.cc-meta-table th {width: 34%; text-align: left; vertical-align: top; padding: .3rem .6rem .3rem 0;}
+table.cc-meta-table td {overflow-wrap: anywhere; vertical-align: top; padding: .3rem 0;}
 .cc-days {display: inline-block; border-radius: 999px; padding: 0 .6em; font-size: .82rem; font-weight: 600;}
 .cc-days.green {background: #e3f5e8; color: #17683a;}
 .cc-days.orange {background: #fff0d9; color: #8a4b00;}
@@ -118,20 +122,39 @@ def split_citations(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-def cited_html(text: str, *, language: str | None = None, css_class: str = "cc-answer",
-               known: set[int] | None = None) -> str:
-    """Answer text with ``[n]`` markers shown as small citation badges; right-to-left when Arabic.
-
-    Paragraph breaks are kept; markers not in ``known`` (when given) are dropped rather than shown dangling.
-    """
+def _cited_run(text: str, known: set[int] | None) -> str:
     pieces = []
     for run, nums in split_citations(text):
         pieces.append(esc(run))
         for n in nums:
             if known is None or n in known:
                 pieces.append(f'<sup class="cc-cite">{n}</sup>')
+    return "".join(pieces)
+
+
+def cited_html(text: str, *, language: str | None = None, css_class: str = "cc-answer",
+               known: set[int] | None = None) -> str:
+    """Answer text with ``[n]`` markers shown as small citation badges; right-to-left when Arabic.
+
+    Lines starting with ``-``, ``*`` or ``•`` become a bullet list, other lines paragraphs; markers not in
+    ``known`` (when given) are dropped rather than shown dangling.
+    """
+    blocks: list[str] = []
+    items: list[str] = []
+    for line in text.strip().splitlines():
+        bullet = re.match(r"^\s*(?:[-*•]|\d+[.)])\s+(.*)$", line)
+        if bullet:
+            items.append(f"<li>{_cited_run(bullet.group(1), known)}</li>")
+            continue
+        if items:
+            blocks.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if line.strip():
+            blocks.append(f"<p>{_cited_run(line.strip(), known)}</p>")
+    if items:
+        blocks.append(f"<ul>{''.join(items)}</ul>")
     plain = _CITE.sub("", text)
-    return f'<div class="{css_class}"{text_dir(plain, language)}>{"".join(pieces)}</div>'
+    return f'<div class="{css_class}"{text_dir(plain, language)}>{"".join(blocks)}</div>'
 
 
 def parse_date(value: Any) -> date | None:

@@ -141,16 +141,29 @@ class ClientStore(Store):
                     f"collection {self.collection!r} holds {self.dim}-dim vectors but the embedder makes {dim}-dim ones"
                 )
             return
-        self._call(
-            lambda: self.client.create_collection(
-                self.collection,
-                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                shard_number=self._shards,
-                replication_factor=self._replicas,
-                write_consistency_factor=self._write_consistency,
+        try:
+            self._call(
+                lambda: self.client.create_collection(
+                    self.collection,
+                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    shard_number=self._shards,
+                    replication_factor=self._replicas,
+                    write_consistency_factor=self._write_consistency,
+                )
             )
-        )
+        except (UpstreamError, ValueError):  # a server's 409 surfaces as UpstreamError, local mode's as ValueError
+            # Several API replicas starting at once (docker compose up --scale api=3) race to create the
+            # collection; the losers adopt the winner's instead of failing their startup.
+            if not self._call(lambda: self.client.collection_exists(self.collection)):
+                raise
+            vectors = self._call(lambda: self.client.get_collection(self.collection)).config.params.vectors
+            existing = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
+            if existing != dim:
+                raise UpstreamError(
+                    f"collection {self.collection!r} holds {existing}-dim vectors but the embedder makes {dim}-dim ones"
+                ) from None
+            logger.info("collection %s was created concurrently; using it", self.collection)
         with warnings.catch_warnings():  # local mode warns that indexes are no-ops there; a server uses them
             warnings.simplefilter("ignore", UserWarning)
             for name, kind in PAYLOAD_INDEXES.items():

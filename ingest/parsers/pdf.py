@@ -27,10 +27,11 @@ from ingest.parsers._common import build_document, meaningful_title
 log = logging.getLogger(__name__)
 
 OCR_LANGUAGES = ("deu", "eng", "fra", "ara")
+_OCR_TIMEOUT_S = 300
 NO_TEXT_LAYER_MESSAGE = (
     "no text layer (scanned PDF?); OCR is not available: install Tesseract "
     "(Debian: apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng "
-    "tesseract-ocr-fra tesseract-ocr-ara) and then pip install ocrmypdf (or pytesseract pillow)"
+    "tesseract-ocr-fra tesseract-ocr-ara); ocrmypdf or pytesseract are optional"
 )
 
 _HYPHEN_BREAK_RE = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)")
@@ -269,12 +270,9 @@ def _no_text_message() -> str:
     if shutil.which("tesseract") is None:
         return NO_TEXT_LAYER_MESSAGE
     try:
-        import ocrmypdf  # type: ignore[import-not-found]  # noqa: F401
+        import PIL  # noqa: F401  # page images are handed to Tesseract as PNG
     except ImportError:
-        try:
-            import pytesseract  # type: ignore[import-not-found]  # noqa: F401
-        except ImportError:
-            return "no text layer (scanned PDF?); Tesseract is installed but no OCR driver: pip install ocrmypdf"
+        return "no text layer (scanned PDF?); Tesseract is installed but Pillow is missing: pip install pillow"
     return "no text layer (scanned PDF?) and OCR recognised no text"
 
 
@@ -299,13 +297,38 @@ def _sections_from_reader(reader: Any) -> list[Section]:
     return sections
 
 
+def _tesseract_image(image: Any, langs: str) -> str:
+    """Text of one PIL image: pytesseract when installed, else the ``tesseract`` binary directly.
+
+    pytesseract is only a subprocess wrapper, and it is in no dependency list;
+    calling the binary ourselves means Tesseract alone (as ``scripts/setup.sh
+    --ci`` installs it) is enough for OCR.
+    """
+    try:
+        import pytesseract  # type: ignore[import-not-found]
+    except ImportError:
+        pytesseract = None
+    if pytesseract is not None:
+        return str(pytesseract.image_to_string(image, lang=langs))
+    with tempfile.TemporaryDirectory() as tmp:
+        png = Path(tmp) / "page.png"
+        image.save(png, format="PNG")
+        done = subprocess.run(
+            ["tesseract", str(png), "stdout", "-l", langs],
+            check=False, capture_output=True, timeout=_OCR_TIMEOUT_S,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"tesseract exited with {done.returncode}: {done.stderr.decode('utf-8', 'replace')[:200]}")
+    return done.stdout.decode("utf-8", "replace")
+
+
 def _ocr_pdf(path: Path) -> list[Section] | None:
     """OCR hook for PDFs without a text layer; None when OCR is unavailable or fails.
 
-    Needs the ``tesseract`` binary on PATH, then uses ocrmypdf (adds a text
-    layer, then pypdf reads it) or pytesseract on the page images pypdf
-    extracts (needs Pillow). Full OCR support is a later issue; this keeps the
-    path real wherever Tesseract is installed.
+    Needs the ``tesseract`` binary on PATH. Uses ocrmypdf when installed (adds
+    a text layer, then pypdf reads it), else runs Tesseract on the page images
+    pypdf extracts (needs Pillow; pytesseract is used when present, the binary
+    directly otherwise).
     """
     if shutil.which("tesseract") is None:
         return None
@@ -328,22 +351,18 @@ def _ocr_pdf(path: Path) -> list[Section] | None:
             log.warning("%s: ocrmypdf failed: %s", path, exc)
 
     try:
-        import pytesseract  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
         reader = PdfReader(path)
         if reader.is_encrypted:
             reader.decrypt("")
         sections = []
         for number, page in enumerate(reader.pages, start=1):
-            texts = [pytesseract.image_to_string(img.image, lang=langs) for img in page.images]
+            texts = [_tesseract_image(img.image, langs) for img in page.images]
             text = "\n\n".join(t for t in texts if t.strip())
             if text:
                 sections.extend(_page_sections(_page_lines(text), number, {}, None)[0])
         return sections or None
     except Exception as exc:  # noqa: BLE001 - OCR is best effort
-        log.warning("%s: pytesseract OCR failed: %s", path, exc)
+        log.warning("%s: Tesseract OCR failed: %s", path, exc)
         return None
 
 

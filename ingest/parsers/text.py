@@ -38,6 +38,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # (tab, LF, VT, FF, CR and ESC are allowed).
 _CONTROL_BYTES = frozenset([*range(0x09), 0x0E, 0x0F, *range(0x10, 0x1B), *range(0x1C, 0x20), 0x7F])
 _CHUNK = 1 << 20
+_NON_NUL_CONTROLS = bytes(b for b in sorted(_CONTROL_BYTES) if b != 0)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_BINARY_WINDOW = 4096
 # charset-normalizer guesses that are false positives for our languages.
 _UNTRUSTED_GUESSES = (
     "utf_16",
@@ -107,17 +110,49 @@ def looks_binary(head: bytes) -> bool:
     return controls / len(head) > 0.05
 
 
-def _is_strict_utf8(path: Path) -> bool:
-    """Validate the whole file as UTF-8 in 1 MB steps (no full copy in memory)."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _is_utf8(path: Path) -> bool:
+    """Whether the file is UTF-8, read in 1 MB steps (no full copy in memory).
+
+    Strictly valid UTF-8 is, of course. So is UTF-8 with a few damaged bytes
+    (a cut multi-byte character, one pasted cp1252 quote) among many valid
+    non-ASCII characters: at most one invalid sequence per 100 non-ASCII bytes.
+    Falling back to cp1252 for such a file would turn every "ä" of an
+    otherwise intact document into "Ã¤"; decoding it as UTF-8 replaces only
+    the damaged bytes (and parse_text reports them).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    invalid = high = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            text = decoder.decode(chunk)
+            invalid += text.count("\ufffd") - chunk.count(b"\xef\xbf\xbd")
+            high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+        text = decoder.decode(b"", final=True)
+        invalid += text.count("\ufffd")
+    return invalid <= 0 or invalid * 100 <= high
+
+
+def find_binary(path: Path) -> int | None:
+    """Offset of the first 4 KB window that holds binary data, or None for a text file.
+
+    The format check only sees the first 8 KB; without this scan a text file
+    with binary data appended (a botched concatenation, a damaged download)
+    would be decoded as cp1252 and indexed as pages of garbage. A window is
+    binary when more than 2 % of it are control bytes other than NUL (random
+    or compressed data has ~10 %, text in any 8-bit or UTF-8 encoding has none);
+    NUL runs alone do not count, so a file zero-padded after a crash is still
+    text (clean_text drops the NULs).
+    """
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            for start in range(0, len(chunk), _BINARY_WINDOW):
+                window = chunk[start : start + _BINARY_WINDOW]
+                controls = len(window) - len(window.translate(None, _NON_NUL_CONTROLS))
+                if controls > 0.02 * _BINARY_WINDOW:
+                    return offset + start
+            offset += len(chunk)
+    return None
 
 
 def _guess_8bit(sample: bytes) -> str:
@@ -165,13 +200,13 @@ def _sample_for_guess(path: Path) -> bytes:
 
 
 def detect_encoding(path: Path) -> str:
-    """Codec name for a text file: BOM, BOM-less UTF-16, strict UTF-8, charset-normalizer, cp1252."""
+    """Codec name for a text file: BOM, BOM-less UTF-16, UTF-8 (see :func:`_is_utf8`), charset-normalizer, cp1252."""
     with path.open("rb") as fh:
         head = fh.read(64 * 1024)
     codec = sniff_bom(head) or sniff_utf16_without_bom(head)
     if codec:
         return codec
-    if _is_strict_utf8(path):
+    if _is_utf8(path):
         return "utf-8"
     return _guess_8bit(_sample_for_guess(path))
 
@@ -253,6 +288,10 @@ class _SectionBuilder:
 def parse_text(path: Path, *, source: str | None = None) -> ParsedDocument:
     """Parse a plain-text file into sections split at heading-like lines."""
     codec = detect_encoding(path)
+    if not codec.startswith(("utf-16", "utf-32")):  # NUL and control bytes are normal there
+        binary_at = find_binary(path)
+        if binary_at is not None:
+            raise ParseError(f"binary data inside the text file (from byte {binary_at}): not a text document")
     warnings: list[str] = []
     log.debug("%s: decoding as %s", path, codec)
     builder = _SectionBuilder()

@@ -56,10 +56,21 @@ def wait_idle(page: Page, *, timeout: float = 60.0, started: float = 2.0) -> Non
 
 
 def shot(page: Page, name: str) -> None:
+    """A screenshot of the whole page (the viewport is stretched to the height of Streamlit's scroll area)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wait_idle(page)
-    page.wait_for_timeout(600)  # charts and data grids draw after the run
+    size = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+              ...Array.from(document.querySelectorAll('[data-testid=stMain], [data-testid=stAppScrollToBottomContainer], '
+                                                       + '[data-testid=stSidebarContent]'))
+                 .map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 8000))})
+    page.wait_for_timeout(700)  # charts and data grids draw after the run and after a resize
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(200)
 
 
 def open_app(page: Page, servers: Servers, role: str | None, path: str = "/") -> None:
@@ -86,9 +97,10 @@ def main(page: Page) -> Locator:
     return page.get_by_test_id("stMainBlockContainer")
 
 
-def not_available_notice(page: Page) -> str | None:
-    """The text of a "not available in the API yet" notice on the page, if there is one."""
-    notice = main(page).get_by_text(re.compile(r"in der API noch nicht verfügbar|not available in the API yet"))
+def not_available_notice(page: Page, what: str = "") -> str | None:
+    """The text of a "not available in the API yet" notice (about ``what``, when given) on the page, if any."""
+    pattern = re.compile(r"(in der API noch nicht verfügbar|not available in the API yet).*" + re.escape(what))
+    notice = main(page).get_by_text(pattern)
     return notice.first.inner_text() if notice.count() else None
 
 
@@ -142,10 +154,10 @@ def test_every_page_renders_and_switches_language(context: Any, servers: Servers
 def test_chat_answer_with_citation_opens_passage(context: Any, servers: Servers) -> None:
     page = context.new_page()
     open_app(page, servers, "staff")
-    page.get_by_test_id("stChatInputTextArea").fill("Was wurde beim Workshop zur Hochwasserresilienz in Kisumu vereinbart?")
+    page.get_by_test_id("stChatInputTextArea").fill("Was plant Kiel beim Wasserstoffhafen?")
     page.get_by_test_id("stChatInputTextArea").press("Enter")
     wait_idle(page, timeout=180)
-    notice = not_available_notice(page)
+    notice = not_available_notice(page, "/ask")
     shot(page, "chat-answer")
     if notice:
         require_endpoint(servers, "POST", "/ask")
@@ -219,12 +231,28 @@ def test_factsheet_draft_and_docx_download(context: Any, servers: Servers) -> No
     topic.fill("Grüner Wasserstoff in Hafenstädten")
     main(page).get_by_role("button", name="Entwurf erstellen").click()
     wait_idle(page, timeout=240)
-    notice = not_available_notice(page)
+    notice = not_available_notice(page, "/factsheets")
     shot(page, "factsheet")
     if notice:
         require_endpoint(servers, "POST", "/factsheets")
         pytest.fail(f"fact sheets show a 'not available' notice: {notice}")
     expect(main(page).locator("sup.cc-cite").first).to_be_visible()
+    # edit the first section, save (PUT), and the export carries the edit
+    added = "Dieser Satz wurde im Browsertest ergänzt [1]."
+    main(page).get_by_text("Bearbeiten", exact=True).click()
+    wait_idle(page)
+    first = main(page).get_by_role("textbox").nth(1)  # [0] is the topic field
+    first.fill(first.input_value() + "\n" + added)
+    first.press("Tab")
+    wait_idle(page)
+    expect(main(page).get_by_text("Ungespeicherte Änderungen")).to_be_visible()
+    main(page).get_by_role("button", name="Speichern").click()
+    wait_idle(page, timeout=60)
+    if not_available_notice(page, "/factsheets"):
+        shot(page, "factsheet-save")
+        require_endpoint(servers, "PUT", "/factsheets/{id}")
+    expect(main(page).get_by_text("Dieser Satz wurde im Browsertest ergänzt")).to_be_visible()
+    shot(page, "factsheet-saved")
     with page.expect_download(timeout=120_000) as info:
         main(page).get_by_role("button", name="DOCX").click()
     download = info.value
@@ -233,6 +261,7 @@ def test_factsheet_draft_and_docx_download(context: Any, servers: Servers) -> No
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Wasserstoff" in text or "hydrogen" in text.lower(), text[:500]
     assert re.search(r"\[\d+\]", text), "the DOCX should keep the citation markers"
+    assert "Dieser Satz wurde im Browsertest ergänzt" in text, "the export should be the saved version"
     assert any(p.style.name.startswith("Heading") for p in doc.paragraphs), "the DOCX should have real headings"
 
 
@@ -257,8 +286,20 @@ def test_upload_as_editor_then_find_it(context: Any, servers: Servers, tmp_path:
     shot(page, "library-upload")
     go(page, "search")
     search(page, word)
-    expect(main(page).get_by_role("link", name=re.compile(f"Protokoll {word}"))).to_be_visible()
+    link = main(page).get_by_role("link", name=re.compile(f"Protokoll {word}"))
+    expect(link).to_be_visible()
     shot(page, "search-uploaded")
+    # and an editor can delete it again from its document view
+    link.click()
+    wait_idle(page)
+    expect(main(page).get_by_role("heading", name=re.compile(word))).to_be_visible()
+    main(page).get_by_role("button", name="Löschen").first.click()
+    page.get_by_test_id("stPopoverBody").get_by_role("button", name="Löschen").click()
+    wait_idle(page)
+    expect(main(page).get_by_text(re.compile(r"Gelöscht: Protokoll"))).to_be_visible()
+    go(page, "search")
+    search(page, word)
+    expect(main(page).get_by_role("link", name=re.compile(f"Protokoll {word}"))).to_have_count(0)
 
 
 def test_document_view_with_cited_summary(context: Any, servers: Servers) -> None:
@@ -273,7 +314,7 @@ def test_document_view_with_cited_summary(context: Any, servers: Servers) -> Non
     expect(content.get_by_text("Sichtbarkeit")).to_be_visible()
     content.get_by_role("button", name="Zusammenfassung erstellen").click()
     wait_idle(page, timeout=180)
-    notice = not_available_notice(page)
+    notice = not_available_notice(page, "/summary")
     shot(page, "document-summary")
     if notice:
         require_endpoint(servers, "GET", "/documents/{doc_id}/summary")
@@ -293,6 +334,13 @@ def test_arabic_document_renders_right_to_left(context: Any, servers: Servers) -
     main(page).get_by_text(re.compile(r"Volltext")).click()
     expect(main(page).locator(".cc-passage[dir=rtl]").first).to_be_visible()
     shot(page, "document-arabic")
+    go(page, "search")
+    search(page, "خفض فاقد المياه في إربد")
+    snippet = main(page).locator(".cc-snippet[dir=rtl]").first
+    expect(snippet).to_be_visible()
+    assert snippet.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert snippet.evaluate("e => getComputedStyle(e).textAlign") in ("right", "start")
+    shot(page, "search-arabic")
 
 
 def test_public_key_does_not_see_internal_document(context: Any, servers: Servers) -> None:
@@ -326,7 +374,7 @@ def test_past_exchanges_for_a_problem(context: Any, servers: Servers) -> None:
     main(page).get_by_label("Ihr Anliegen").fill("Wir verlieren zu viel Trinkwasser im Leitungsnetz.")
     main(page).get_by_role("button", name="Austausche finden").click()
     wait_idle(page, timeout=120)
-    notice = not_available_notice(page)
+    notice = not_available_notice(page, "/exchanges")
     shot(page, "exchanges")
     if notice:
         require_endpoint(servers, "GET", "/exchanges")
@@ -335,3 +383,18 @@ def test_past_exchanges_for_a_problem(context: Any, servers: Servers) -> None:
     expect(main(page).locator(".cc-cities").first).to_contain_text("↔")
     expect(main(page).get_by_text(re.compile(r"Belegstellen \(\d+\)")).first).to_be_visible()
     expect(main(page).get_by_text("Beteiligte Städte")).to_be_visible()
+    # pick your city: its partner cities with the exchanges they share
+    main(page).get_by_text("Stadt wählen", exact=True).click()
+    wait_idle(page)
+    city = main(page).get_by_role("combobox").first
+    city.click()
+    city.fill("Jena")
+    page.keyboard.press("Enter")
+    main(page).get_by_role("button", name="Austausche finden").click()
+    wait_idle(page, timeout=60)
+    if not_available_notice(page, "/peers"):
+        shot(page, "exchanges-city")
+        require_endpoint(servers, "GET", "/peers/{city}")
+    expect(main(page).get_by_text("Partnerstädte von Jena")).to_be_visible()
+    expect(main(page).get_by_text(re.compile(r"gemeinsame\(r\) Austausch")).first).to_be_visible()
+    shot(page, "exchanges-city")

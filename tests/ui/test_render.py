@@ -56,6 +56,8 @@ def test_citations_split_and_render() -> None:
                                                               (".", [])]
     html = cited_html("Ja [1][9].", known={1})
     assert '<sup class="cc-cite">1</sup>' in html and ">9<" not in html
+    listed = cited_html("Zwei Städte:\n- Kiel [1]\n- Agadir [2]\nEnde.")
+    assert listed.count("<li>") == 2 and listed.count("<p>") == 2 and "<ul>" in listed
 
 
 def test_dates_and_deadlines() -> None:
@@ -101,3 +103,35 @@ def test_fact_sheet_edit_round_trip() -> None:
     out = apply_decisions(sheet, {0: "accept", 1: "reject"})
     assert [s.text for s in out.sections[1].sentences] == ["A."]
     assert [u.text for u in out.unsupported] == ["C."]
+
+
+def test_calls_order_and_filter() -> None:
+    from ui.client import _with_days
+    from ui.models import Call
+    from ui.views.calls import matches, order_calls
+
+    today = date(2026, 11, 25)
+    calls = [_with_days(Call(doc_id=i, title=t, deadline=d, cities=c), today) for i, t, d, c in (
+        ("late", "Später Aufruf", date(2027, 3, 1), ["Kiel"]),
+        ("soon", "Baldiger Aufruf", date(2026, 12, 1), ["Köln"]),
+        ("old", "Alter Aufruf", date(2026, 1, 1), []),
+        ("older", "Ältester Aufruf", date(2025, 1, 1), []),
+        ("none", "Ohne Frist", None, []),
+    )]
+    assert [c.doc_id for c in order_calls(calls)] == ["soon", "late", "none", "old", "older"]
+    assert [c.doc_id for c in calls if matches(c, "köln")] == ["soon"]
+
+
+def test_city_rows_from_exchanges() -> None:
+    from ui.models import ExchangeResponse
+    from ui.views.exchanges import city_rows
+
+    response = ExchangeResponse.model_validate({"exchanges": [
+        {"cities": ["Jena", "Irbid"], "participants": [{"name": "Irbid", "country": "Jordan"}],
+         "host": "Jena", "host_country": "Germany", "topics": ["water"], "start": "2024-10-21"},
+        {"cities": ["Irbid", "Amman"], "topics": ["urban-green"], "start": "2025-07-01"},
+    ]})
+    rows = {r.city: r for r in city_rows(response)}
+    assert rows["Irbid"].exchanges == 2 and rows["Irbid"].country == "Jordan"
+    assert rows["Irbid"].topics == ["urban-green", "water"] and rows["Irbid"].last == date(2025, 7, 1)
+    assert rows["Jena"].country == "Germany" and rows["Amman"].country is None

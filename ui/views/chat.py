@@ -34,6 +34,8 @@ def step_label(stage: str, data: dict[str, Any]) -> str:
         return tr("chat.step.synthesis")
     if stage == "grounding":
         return tr("chat.step.grounding")
+    if stage in ("done", "token"):
+        return ""
     text = data.get("message") or data.get("text") or ""
     return f"{stage}: {text}" if text else stage
 
@@ -74,6 +76,8 @@ def _ask(question: str, index: int) -> dict[str, Any]:
                 for event in api.ask_stream(question):
                     if event.kind == "trace":
                         label = step_label(event.stage, event.data or {})
+                        if not label:
+                            continue
                         steps.append(label)
                         status.update(label=label)
                         status.write(label)

@@ -6,9 +6,17 @@ from typing import Any
 
 import streamlit as st
 
-from ui.chrome import client, lang, show_error, topic_label, tr
+from ui.chrome import client, is_editor, lang, show_error, topic_label, tr
 from ui.client import ApiError, EndpointMissing
-from ui.components import chips_html, citation_popovers, doc_link, doc_meta_html, source_button
+from ui.components import (
+    citation_popovers,
+    delete_button,
+    doc_link,
+    doc_meta_html,
+    exchange_card,
+    flash,
+    source_button,
+)
 from ui.i18n import label_value
 from ui.models import DocSummary, DocumentDetail
 from ui.render import cited_html, esc, format_date, passage_html, text_dir
@@ -54,8 +62,10 @@ def _summary(doc: DocumentDetail) -> None:
     summaries: dict[str, Any] = st.session_state.setdefault(_SUMMARIES, {})
     cached = summaries.get(doc.doc_id)
     if cached is None:
-        if not st.button(tr("doc.summary.make"), icon=":material/summarize:", key="doc-summary"):
+        slot = st.empty()
+        if not slot.button(tr("doc.summary.make"), icon=":material/summarize:", key="doc-summary"):
             return
+        slot.empty()
         with st.spinner(tr("doc.summary.making")):
             try:
                 summary = client().summary(doc.doc_id)
@@ -72,30 +82,25 @@ def _summary(doc: DocumentDetail) -> None:
     else:
         text = summary.summary
     st.markdown(cited_html(text, language=summary.language or doc.language, known=known), unsafe_allow_html=True)
-    citation_popovers(summary.citations, key="docsum")
+    citation_popovers(summary.citations, key="docsum",
+                      with_title=len({c.doc_id for c in summary.citations}) > 1)
 
 
 def _exchanges(doc: DocumentDetail) -> None:
     st.subheader(tr("doc.exchanges"))
     try:
         response = client().exchanges(None, doc_id=doc.doc_id, k=20)
-    except EndpointMissing:
-        st.caption(tr("common.not_available", what="GET /exchanges?doc_id="))
-        return
     except ApiError as exc:
+        if isinstance(exc, EndpointMissing) or exc.status == 422:  # no /exchanges, or no doc_id parameter yet
+            st.caption(tr("common.not_available", what="GET /exchanges?doc_id="))
+            return
         show_error(exc, what="GET /exchanges")
         return
     if not response.exchanges:
         st.caption(tr("doc.exchanges.none"))
         return
     for ex in response.exchanges:
-        parts = [" ↔ ".join(ex.cities)]
-        if ex.when:
-            parts.append(ex.when)
-        if ex.event or ex.title:
-            parts.append(ex.event or ex.title or "")
-        st.markdown(f"- {esc(' · '.join(p for p in parts if p))} {chips_html([topic_label(x) for x in ex.topic_list])}",
-                    unsafe_allow_html=True)
+        exchange_card(ex)
 
 
 def _related(doc: DocumentDetail) -> None:
@@ -116,6 +121,7 @@ def _related(doc: DocumentDetail) -> None:
 
 def render() -> None:
     code = lang()
+    flash()
     doc_id = st.query_params.get("doc_id")
     if not doc_id:
         st.title(tr("doc.title"))
@@ -140,9 +146,8 @@ def render() -> None:
         st.subheader(tr("doc.metadata"))
         rows = metadata_rows(doc, code)
         st.markdown(
-            "<table style='width:100%'>"
-            + "".join(f"<tr><th style='text-align:left;white-space:nowrap;padding-right:1rem'>{esc(k)}</th>"
-                      f"<td{text_dir(v)}>{esc(v)}</td></tr>" for k, v in rows)
+            "<table class='cc-meta-table'>"
+            + "".join(f"<tr><th>{esc(k)}</th><td{text_dir(v)}>{esc(v)}</td></tr>" for k, v in rows)
             + "</table>",
             unsafe_allow_html=True,
         )
@@ -152,7 +157,11 @@ def render() -> None:
             for c in contacts:
                 line = " · ".join(str(v) for v in c.values() if v)
                 st.markdown(f'<div dir="auto">{esc(line)}</div>', unsafe_allow_html=True)
-        source_button(doc.doc_id, key="doc-src")
+        with st.container(horizontal=True):
+            source_button(doc.doc_id, key="doc-src")
+            if is_editor() and delete_button(doc.doc_id, doc.title, key="doc"):
+                del st.query_params["doc_id"]
+                st.rerun()
         _exchanges(doc)
         _related(doc)
     with main:

@@ -9,10 +9,10 @@ import streamlit as st
 
 from ui.chrome import client, lang, show_error, topic_label, tr
 from ui.client import ApiError
-from ui.components import chips_html, doc_link
+from ui.components import chips_html, doc_link, exchange_card, short
 from ui.i18n import label_value
-from ui.models import CityRow, Exchange, ExchangeResponse
-from ui.render import esc, format_date, passage_html, text_dir
+from ui.models import CityRow, ExchangeResponse
+from ui.render import esc, format_date
 
 _RESULT = "exchanges_result"
 
@@ -30,12 +30,6 @@ def _known_cities() -> list[str]:
     return cities
 
 
-def date_range(start: date | None, end: date | None, code: str) -> str:
-    if start and end:
-        return f"{format_date(start, code)} – {format_date(end, code)}"
-    return format_date(start or end, code)
-
-
 def city_rows(response: ExchangeResponse) -> list[CityRow]:
     """The cities table: the API's peers when it sends them, else counted over the exchanges shown."""
     if response.peers:
@@ -48,6 +42,11 @@ def city_rows(response: ExchangeResponse) -> list[CityRow]:
     last: dict[str, date] = {}
     for ex in response.exchanges:
         when = ex.end or ex.start
+        for p in ex.participants:
+            if p.get("kind", "city") == "city" and p.get("name") and p.get("country"):
+                country.setdefault(str(p["name"]), str(p["country"]))
+        if ex.host and ex.host_country:
+            country.setdefault(ex.host, ex.host_country)
         for i, city in enumerate(ex.cities):
             count[city] += 1
             topics[city].update(ex.topics)
@@ -59,72 +58,26 @@ def city_rows(response: ExchangeResponse) -> list[CityRow]:
             for c, n in count.most_common()]
 
 
-def _exchange_card(ex: Exchange, i: int) -> None:
+def _peer_card(row: CityRow, *, expanded: bool) -> None:
     code = lang()
-    with st.container(border=True):
-        title = ex.event or " ↔ ".join(ex.cities) or (ex.title or "")
-        st.markdown(f'<div class="cc-title"{text_dir(title)}>{esc(title)}</div>', unsafe_allow_html=True)
-        facts = []
-        if ex.event_kind:
-            facts.append(label_value("event", ex.event_kind, code))
-        when = date_range(*ex.when, code)
-        if when:
-            facts.append(when)
-        if ex.host:
-            facts.append(tr("ex.host", host=f"{ex.host}" + (f" ({ex.host_country})" if ex.host_country else "")))
-        st.markdown(f'<div class="cc-meta">{esc(" · ".join(facts))}</div>', unsafe_allow_html=True)
-        if ex.cities:
-            st.markdown(f'<div class="cc-cities">{esc(" ↔ ".join(ex.cities))}</div>', unsafe_allow_html=True)
-        matched = set(ex.matched_topics)
-        topics = sorted(ex.topics, key=lambda t: t not in matched)
-        st.markdown(chips_html([("✓ " if t in matched else "") + topic_label(t) for t in topics]),
+    count = row.exchanges if row.exchanges is not None else len(row.events)
+    head = row.city + (f" ({row.country})" if row.country else "") + f" · {tr('ex.peer_events', n=count)}"
+    with st.expander(head, expanded=expanded, icon=":material/location_city:"):
+        meta = [topic_label(t) for t in row.topics]
+        st.markdown(chips_html(meta) + (f' <span class="cc-meta">{esc(tr("ex.col.last"))}: '
+                                        f'{esc(format_date(row.last, code))}</span>' if row.last else ""),
                     unsafe_allow_html=True)
-        if ex.summary:
-            st.markdown(f'<div{text_dir(ex.summary)}>{esc(ex.summary)}</div>', unsafe_allow_html=True)
-        if ex.outcomes:
-            items = "".join(f"<li{text_dir(o)}>{esc(o)}</li>" for o in ex.outcomes[:4])
-            st.markdown(f'<div class="cc-meta">{esc(tr("ex.outcomes"))}</div><ul>{items}</ul>',
-                        unsafe_allow_html=True)
-        quotes = ex.quotes
-        if quotes:
-            with st.expander(f"{tr('ex.passages')} ({len(quotes)})", expanded=i == 0):
-                for p in quotes:
-                    st.markdown(f'<div class="cc-meta">{esc(p.title or p.source)}</div>', unsafe_allow_html=True)
-                    st.markdown(passage_html(p.body, language=p.language), unsafe_allow_html=True)
-        docs = [d for d in ex.documents if d.doc_id]
-        if docs:
-            with st.container(horizontal=True):
-                for d in docs[:3]:
-                    doc_link(d.doc_id, _short(d.title or d.source))
-
-
-def _short(text: str, n: int = 60) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def _peer_card(row: CityRow) -> None:
-    code = lang()
-    with st.container(border=True):
-        head = row.city + (f" ({row.country})" if row.country else "")
-        count = row.exchanges if row.exchanges is not None else len(row.events)
-        st.markdown(f'<div class="cc-title">{esc(head)}</div>'
-                    f'<div class="cc-meta">{esc(tr("ex.peer_events", n=count))}'
-                    + (f" · {esc(tr('ex.col.last'))}: {esc(format_date(row.last, code))}" if row.last else "")
-                    + "</div>", unsafe_allow_html=True)
-        st.markdown(chips_html([topic_label(t) for t in row.topics]), unsafe_allow_html=True)
-        for ev in row.events[:5]:
-            parts = [ev.event or label_value("event", ev.event_type or "", code)]
-            if ev.start:
-                parts.append(format_date(ev.start, code))
-            if ev.host:
-                parts.append(ev.host)
-            st.markdown(f'<div{text_dir(parts[0])}>• {esc(" · ".join(p for p in parts if p))}</div>',
+        for ev in row.events[:8]:
+            name = ev.event or label_value("event", ev.event_type or "", code)
+            facts = [f for f in (format_date(ev.start, code) if ev.start else "", ev.host or "") if f]
+            st.markdown(f'<div dir="ltr">• <bdi dir="auto"><b>{esc(name)}</b></bdi>'
+                        + (f' <span class="cc-meta">· {esc(" · ".join(facts))}</span>' if facts else "") + "</div>",
                         unsafe_allow_html=True)
             docs = [d for d in ev.sources if d.doc_id]
             if docs:
                 with st.container(horizontal=True):
                     for d in docs[:2]:
-                        doc_link(d.doc_id, _short(d.title or d.source))
+                        doc_link(d.doc_id, short(d.title or d.source))
 
 
 def _cities_table(rows: list[CityRow]) -> None:
@@ -143,6 +96,9 @@ def _cities_table(rows: list[CityRow]) -> None:
         ],
         hide_index=True,
         width="stretch",
+        column_config={
+            tr("ex.col.topics"): st.column_config.TextColumn(width="medium"),
+        },
     )
     located = [{"lat": r.lat, "lon": r.lon} for r in rows if r.lat is not None and r.lon is not None]
     if located:
@@ -157,14 +113,14 @@ def _render_result(response: ExchangeResponse) -> None:
             st.subheader(tr("ex.peers", city=response.city))
             if not response.peers:
                 st.info(tr("ex.peers.none"), icon=":material/search_off:")
-            for row in response.peers:
-                _peer_card(row)
+            for i, row in enumerate(response.peers):
+                _peer_card(row, expanded=i < 3)
         else:
             st.subheader(tr("ex.ranked"))
             if not response.exchanges:
                 st.info(tr("ex.none"), icon=":material/search_off:")
             for i, ex in enumerate(response.exchanges):
-                _exchange_card(ex, i)
+                exchange_card(ex, expanded=i == 0)
     with right:
         rows = city_rows(response)
         if rows:

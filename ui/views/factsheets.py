@@ -73,21 +73,22 @@ def _store(sheet: FactSheet, *, dirty: bool = False) -> None:
 
 
 def _downloads(sheet: FactSheet) -> None:
+    """MD, DOCX and PDF buttons; each file is exported by the API when clicked (the saved version)."""
     api = client()
     sheet_id = sheet.sheet_id
-    with st.container(horizontal=True):
-        for fmt in ("md", "docx", "pdf"):
-            name = re.sub(r"[^\w\-]+", "_", sheet.topic, flags=re.UNICODE).strip("_")[:60] or "faktenblatt"
-            if sheet_id:
-                def fetch(fmt: str = fmt, sid: str = sheet_id) -> bytes:
-                    return api.export_factsheet(sid, fmt)
-                data: Any = fetch
-            elif fmt == "md" and sheet.markdown:
-                data = sheet.markdown.encode("utf-8")
-            else:
-                continue
-            st.download_button(f"{fmt.upper()}", data=data, file_name=f"{name}.{fmt}", mime=_MIME[fmt],
-                               key=f"fs-dl-{fmt}", icon=":material/download:", on_click="ignore")
+    name = re.sub(r"[^\w\-]+", "_", sheet.topic, flags=re.UNICODE).strip("_")[:60] or "faktenblatt"
+    for fmt in ("md", "docx", "pdf"):
+        if sheet_id:
+            def fetch(fmt: str = fmt, sid: str = sheet_id) -> bytes:
+                return api.export_factsheet(sid, fmt)
+
+            data: Any = fetch
+        elif fmt == "md" and sheet.markdown:
+            data = sheet.markdown.encode("utf-8")
+        else:
+            continue
+        st.download_button(fmt.upper(), data=data, file_name=f"{name}.{fmt}", mime=_MIME[fmt], key=f"fs-dl-{fmt}",
+                           icon=":material/download:", on_click="ignore", help=tr("fs.download"))
 
 
 def _unsupported(sheet: FactSheet) -> None:
@@ -198,35 +199,35 @@ def render() -> None:
     if sheet is None:
         return
     st.divider()
-    head, tools = st.columns([3, 2], vertical_alignment="center")
-    with head:
-        st.header(sheet.topic, anchor=False)
-        meta = []
-        if sheet.generated:
-            meta.append(tr("fs.generated", d=format_date(sheet.generated, lang()), b=sheet.backend or "?"))
-        if sheet.sheet_id:
-            meta.append(tr("fs.id", id=sheet.sheet_id))
-        st.caption(" · ".join(meta))
+    st.header(sheet.topic, anchor=False)
+    meta = []
+    if sheet.generated:
+        meta.append(tr("fs.generated", d=format_date(sheet.generated, lang()), b=sheet.backend or "?"))
+    if sheet.sheet_id:
+        meta.append(tr("fs.id", id=sheet.sheet_id))
+    st.caption(" · ".join(meta))
     editor = is_editor()
-    with tools:
+    # One toolbar; the save state is known only after the sections are drawn, so it is filled in twice.
+    toolbar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with toolbar:
         editing = st.toggle(tr("fs.edit"), key="fs_editing", disabled=editor is False,
                             help=tr("common.editor_only") if editor is False else None)
+    error = st.session_state.pop("_fs_save_error", None)
+    if error is not None:
+        show_error(error, what="PUT /factsheets/{id}")
     _sections(sheet, editing)
     _unsupported(sheet)
     if sheet.citations:
         st.subheader(tr("common.sources"))
         citation_popovers(sheet.citations, key="fs")
-    with tools, st.container(horizontal=True, vertical_alignment="center"):
-        dirty = bool(st.session_state.get(_DIRTY))
+    with toolbar:
         st.button(tr("fs.save"), type="primary", icon=":material/save:", key="fs-save", on_click=_save,
-                         disabled=not sheet.sheet_id or editor is False,
-                         help=tr("common.editor_only") if editor is False else None)
-        if dirty:
-            st.badge(tr("fs.unsaved"), color="orange", icon=":material/edit:")
+                  disabled=not sheet.sheet_id or editor is False,
+                  help=tr("common.editor_only") if editor is False else None)
         _downloads(sheet)
-    error = st.session_state.pop("_fs_save_error", None)
-    if error is not None:
-        show_error(error, what="PUT /factsheets/{id}")
+        if st.session_state.get(_DIRTY):
+            st.badge(tr("fs.unsaved"), color="orange", icon=":material/edit:")
+
 
 if __name__ == "__main__":
     render()

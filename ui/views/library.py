@@ -8,9 +8,10 @@ import streamlit as st
 
 from ui.chrome import DOCUMENT_PAGE, call, client, is_editor, lang, show_error, tr
 from ui.client import ApiError
+from ui.components import delete_button, flash
 from ui.i18n import label_value
 from ui.models import DocumentSummary, Job, Stats
-from ui.render import format_date
+from ui.render import esc, format_date
 
 _JOBS = "lib_jobs"
 _ACTIVE = ("queued", "running")
@@ -144,8 +145,8 @@ def _documents(editor: bool | None) -> None:
             tr("lib.col.title"): d.title,
             tr("lib.col.type"): label_value("type", d.doc_type, code) if d.doc_type else "",
             tr("lib.col.language"): d.language or "",
-            tr("lib.col.published"): d.published,
-            tr("lib.col.deadline"): d.deadline,
+            tr("lib.col.published"): d.published.isoformat() if d.published else "",
+            tr("lib.col.deadline"): d.deadline.isoformat() if d.deadline else "",
             tr("lib.col.visibility"): label_value("vis", d.visibility, code) if d.visibility else "",
             tr("lib.col.places"): ", ".join([*d.cities, *d.countries]),
             tr("lib.col.chunks"): d.n_chunks,
@@ -155,8 +156,6 @@ def _documents(editor: bool | None) -> None:
     ]
     column_config = {
         tr("lib.col.title"): st.column_config.TextColumn(width="large"),
-        tr("lib.col.published"): st.column_config.DateColumn(format="DD.MM.YYYY" if code == "de" else "YYYY-MM-DD"),
-        tr("lib.col.deadline"): st.column_config.DateColumn(format="DD.MM.YYYY" if code == "de" else "YYYY-MM-DD"),
         tr("lib.col.chunks"): st.column_config.NumberColumn(width="small"),
     }
     event = st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 560),
@@ -171,24 +170,17 @@ def _documents(editor: bool | None) -> None:
 
 def _actions(doc: DocumentSummary, editor: bool | None) -> None:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{doc.title}** · {format_date(doc.published, lang())}")
+        st.markdown(f"<b>{esc(doc.title)}</b> · {esc(format_date(doc.published, lang()))}", unsafe_allow_html=True)
         st.page_link(DOCUMENT_PAGE, label=tr("common.open_document"), icon=":material/description:",
                      query_params={"doc_id": doc.doc_id})
-        if editor is False:
-            return
-        with st.popover(tr("lib.delete"), icon=":material/delete:", key=f"lib-del-{doc.doc_id}"):
-            st.write(tr("lib.delete.confirm", title=doc.title))
-            if st.button(tr("lib.delete"), type="primary", key=f"lib-del-yes-{doc.doc_id}"):
-                result = call(client().delete_document, doc.doc_id, what="DELETE /documents/{id}")
-                if result is not None:
-                    st.toast(tr("lib.deleted", title=doc.title, n=result.get("deleted_chunks", "?")),
-                             icon=":material/delete:")
-                    st.session_state.pop("lib_table", None)
-                    st.rerun()
+        if editor is not False and delete_button(doc.doc_id, doc.title, key=f"lib-{doc.doc_id}"):
+            st.session_state.pop("lib_table", None)
+            st.rerun()
 
 
 def render() -> None:
     st.title(tr("lib.title"))
+    flash()
     editor = is_editor()
     left, right = st.columns(2, gap="large")
     with left:

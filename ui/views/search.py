@@ -116,7 +116,7 @@ def _result(r: Any, i: int) -> None:
         where = []
         if r.page:
             where.append(tr("common.page", n=r.page))
-        if r.heading:
+        if r.heading and r.heading.strip() != (r.title or "").strip():
             where.append(r.heading)
         score_col.markdown(f'<div class="cc-meta" style="text-align:right">{esc(f"{r.score:.3f}")}</div>',
                            unsafe_allow_html=True)

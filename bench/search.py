@@ -1,0 +1,599 @@
+"""Search latency of ccassist at 10k-500k chunks: Qdrant Edge vs qdrant-client's in-process mode.
+
+Runs from the repo root without installing:
+
+    python bench/search.py --sizes 10000,100000                 # engine + end to end
+    python bench/search.py --sizes 500000 --merge               # add a size to the existing results
+    python bench/search.py --sizes 100000 --quantization int8 --merge
+
+Engine part (synthetic, so that 500k chunks fit in minutes): random normalised 384-dim dense vectors and
+the product's BM25 sparse vectors (``core.sparse.SparseEncoder``) of generated programme text
+(bench/corpus_gen.py), with the product's payload fields and payload indexes, in a real Qdrant Edge shard
+(``core.store.edge.EdgeStore``), HNSW built by ``store.optimize()``. Queries are the product's hybrid
+request (``HybridSearcher.prefetches``: one dense prefetch, one sparse prefetch per indexed language,
+weighted RRF in the engine) with a random query vector and the BM25 vector of a generated question;
+the engine time is ``store.query`` alone. Reported: p50/p95/p99 with and without filters, facet latency,
+QPS with 1/4/16 concurrent callers, index size on disk, process RSS, and dense recall@10 of HNSW (and of
+quantised vectors, if asked) against exact search.
+
+End-to-end part: ``HybridSearcher.search`` with the real default embedder (e5-small) on the same index
+(query language detection, query embedding, sparse encoding, engine, result building) and on an index
+of the sample corpus built by the real ingest pipeline (real vectors).
+
+qdrant-client's in-process mode (``ClientStore.from_url(":memory:")``, numpy brute force) gets the same
+points and queries at the sizes where it finishes in reasonable time (``--client-sizes``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench._common import (  # noqa: E402
+    RESULTS,
+    LoadWatch,
+    command_line,
+    dir_size,
+    header,
+    latency,
+    log,
+    machine,
+    rss_mib,
+)
+from bench.corpus_gen import SENTENCES, TOPICS, generate_docs  # noqa: E402
+from core.embedders import DenseEmbedder  # noqa: E402
+from core.filters import Filter, Match, MatchAny, Range  # noqa: E402
+from core.store import PointData, Store  # noqa: E402
+
+DIM = 384
+TARGETS = {"engine_p95_ms_100k": 10.0, "e2e_p95_ms_100k": 150.0, "rss_gib_500k": 4.0}
+_NS = uuid.UUID("0b6c3a1e-5f2d-4c1b-9a77-b00000000001")
+_VIS = ("public", "members", "internal")
+_TYPES = ("call", "report", "invitation", "news", "strategy")
+FACET_FIELDS = ("doc_type", "language", "year", "countries", "topics")
+
+
+# -------------------------------------------------------------------------------------------- data
+
+
+def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000) -> Iterator[list[PointData]]:
+    """``n`` points: random unit vectors, BM25 of generated chunk text, the product's payload fields."""
+    from core.sparse import SparseEncoder
+
+    sparse = SparseEncoder()
+    rng = np.random.default_rng(seed)
+    out: list[PointData] = []
+    made = 0
+    for d, doc in enumerate(generate_docs(int(n * 1.3) + 100, seed=seed)):
+        doc_id = f"{d:08x}{seed:04x}" + "0" * 20
+        per = 1200
+        pieces = []
+        for heading, paras in doc.sections:
+            text = "\n\n".join(paras)
+            pieces += [(heading, text[k * per:(k + 1) * per]) for k in range(max(1, math.ceil(len(text) / per)))]
+        topic_keys = [k for k, names in TOPICS.items() if any(v in doc.plain_text() for v in names)] or ["housing"]
+        for i, (heading, text) in enumerate(pieces):
+            if made >= n:
+                break
+            vec = rng.standard_normal(DIM).astype(np.float32)
+            vec /= np.linalg.norm(vec)
+            payload = {
+                "kind": "chunk", "doc_id": doc_id, "source": f"gen/{doc.name}", "title": doc.title,
+                "doc_type": doc.doc_type, "language": doc.lang, "visibility": doc.visibility,
+                "published": doc.published.isoformat(), "year": doc.published.year,
+                "topics": topic_keys[:3], "countries": [], "cities": [], "places": [], "format": doc.fmt,
+                "chunk_index": i, "n_chunks": len(pieces), "page": None, "heading": heading, "text": text,
+            }
+            out.append(PointData(id=str(uuid.uuid5(_NS, f"{doc_id}:{i}")), dense=vec,
+                                 sparse=sparse.encode_document(f"{doc.title} — {heading}\n{text}", doc.lang),
+                                 payload=payload))
+            made += 1
+            if len(out) >= batch:
+                yield out
+                out = []
+        if made >= n:
+            break
+    if out:
+        yield out
+
+
+def edge_store(path: Path, quantization: str | None = None) -> Store:
+    """An EdgeStore at ``path``; with ``quantization`` the shard is created with that vector quantisation."""
+    from core.store.edge import EdgeStore
+
+    if quantization:
+        import qdrant_edge as qe
+
+        from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE
+        from core.store.edge import _META_FILE, _SCHEMA
+
+        quant: Any = {
+            "int8": lambda: qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
+            "binary": lambda: qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned),
+        }[quantization]()
+        path.mkdir(parents=True, exist_ok=True)
+        config = qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine, memory=qe.Memory.Cold,
+                                                quantization_config=quant)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+        shard = qe.EdgeShard.create(str(path), config)
+        for name, kind in PAYLOAD_INDEXES.items():
+            shard.update(qe.UpdateOperation.create_field_index(name, _SCHEMA[kind]))
+        shard.flush()
+        shard.close()
+        (path / _META_FILE).write_text(json.dumps({"dim": DIM, "engine": "qdrant-edge"}))
+    store = EdgeStore(path)
+    store.ensure(DIM)
+    return store
+
+
+def build(store: Store, n: int, seed: int) -> dict[str, Any]:
+    """Upsert ``n`` synthetic points and build the index; returns timings."""
+    store.ensure(DIM)
+    gen_s = up_s = 0.0
+    t = time.perf_counter()
+    for batch in synthetic_batches(n, seed=seed):
+        t1 = time.perf_counter()
+        gen_s += t1 - t
+        store.upsert(batch)
+        t = time.perf_counter()
+        up_s += t - t1
+    store.flush()
+    t0 = time.perf_counter()
+    store.optimize()
+    opt_s = time.perf_counter() - t0
+    return {"points": store.count(), "generate_s": round(gen_s, 1), "upsert_s": round(up_s, 1),
+            "optimize_s": round(opt_s, 1)}
+
+
+class _FixedEmbedder(DenseEmbedder):
+    """Hands HybridSearcher a pre-drawn query vector (the engine part needs no real encoder)."""
+
+    name = "fixed"
+    dim = DIM
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vector = np.zeros(DIM, dtype=np.float32)
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        return np.tile(self.vector, (len(texts), 1))
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return np.tile(self.vector, (len(texts), 1))
+
+
+def questions(n: int, seed: int = 99) -> list[tuple[str, str]]:
+    """Generated question-like queries (text, language) that share vocabulary with the documents."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        lang = rng.choice(("de", "de", "en", "fr"))
+        tmpl = rng.choice(SENTENCES[lang])
+        words = [w for w in tmpl.replace("{", " ").replace("}", " ").split() if len(w) > 3][:8]
+        topic = TOPICS[rng.choice(list(TOPICS))][{"de": 0, "en": 1, "fr": 2}[lang]]
+        out.append((" ".join(words[:5]) + " " + topic, lang))
+    return out
+
+
+def _filters() -> list[Filter]:
+    """Filters users set: a type and a tier; a year range and languages; a topic."""
+    return [
+        Filter(must=[Match("doc_type", "call"), MatchAny("visibility", ("public", "members"))]),
+        Filter(must=[Range("year", gte=2023, lte=2025), MatchAny("language", ("de", "en"))]),
+        Filter(must=[Match("topics", "housing")]),
+    ]
+
+
+def prefetch_sets(searcher: Any, fixed: _FixedEmbedder, qs: Sequence[tuple[str, str]], seed: int) -> list[Any]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for text, lang in qs:
+        v = rng.standard_normal(DIM).astype(np.float32)
+        fixed.vector = v / np.linalg.norm(v)
+        out.append(searcher.prefetches(text, language=lang)[0])
+    return out
+
+
+def engine_latency(store: Store, prefetches: Sequence[Any], *, filters: Sequence[Filter | None], rrf_k: int = 2,
+                   k: int = 10) -> dict[str, Any]:
+    ms: list[float] = []
+    for i, pfs in enumerate(prefetches):
+        flt = filters[i % len(filters)]
+        t0 = time.perf_counter()
+        store.query(pfs, limit=k, filter=flt, fusion="rrf", rrf_k=rrf_k)
+        ms.append((time.perf_counter() - t0) * 1000)
+    return latency(ms)
+
+
+def qps(store: Store, prefetches: Sequence[Any], callers: int, seconds: float) -> dict[str, Any]:
+    """Queries per second with ``callers`` threads issuing hybrid queries back to back."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * callers
+    lat: list[float] = []
+    lock = threading.Lock()
+
+    def run(c: int) -> None:
+        i = c
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            store.query(prefetches[i % len(prefetches)], limit=10, fusion="rrf", rrf_k=2)
+            dt = (time.perf_counter() - t0) * 1000
+            with lock:
+                lat.append(dt)
+            counts[c] += 1
+            i += callers
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(callers) as pool:
+        list(pool.map(run, range(callers)))
+    wall = time.perf_counter() - t0
+    return {"callers": callers, "qps": round(sum(counts) / wall, 1), "p95_ms": latency(lat).get("p95")}
+
+
+def facet_latency(searcher: Any, store: Store, prefetches: Sequence[Any], n: int) -> dict[str, Any]:
+    """Facets as the search page asks for them: over the documents of the top hits, and over everything."""
+    scoped, full = [], []
+    for pfs in prefetches[:n]:
+        hits = store.query(pfs, limit=100, fusion="rrf", rrf_k=2)
+        doc_ids = list(dict.fromkeys(str(h.payload.get("doc_id")) for h in hits))
+        t0 = time.perf_counter()
+        searcher.facets(filter=None, doc_ids=doc_ids)
+        scoped.append((time.perf_counter() - t0) * 1000)
+    for _ in range(max(3, n // 10)):
+        t0 = time.perf_counter()
+        searcher.facets(filter=Filter(must=[MatchAny("visibility", ("public", "members"))]))
+        full.append((time.perf_counter() - t0) * 1000)
+    return {"top_hits_docs": latency(scoped), "whole_index": latency(full)}
+
+
+def dense_recall(store: Store, n_queries: int, seed: int, k: int = 10) -> dict[str, Any]:
+    """Recall@k of the engine's default dense search (HNSW, quantisation if any) against exact search."""
+    import qdrant_edge as qe
+
+    shard = getattr(store, "shard", None)
+    if shard is None:
+        return {}
+    rng = np.random.default_rng(seed + 7)
+    hits = 0
+    for _ in range(n_queries):
+        v = rng.standard_normal(DIM).astype(np.float32)
+        v = (v / np.linalg.norm(v)).tolist()
+        approx = shard.query(qe.QueryRequest(limit=k, query=qe.Query.Nearest(v, using="dense")))
+        exact = shard.query(qe.QueryRequest(limit=k, query=qe.Query.Nearest(v, using="dense"),
+                                            params=qe.SearchParams(exact=True)))
+        hits += len({p.id for p in approx} & {p.id for p in exact})
+    return {f"recall@{k}": round(hits / (n_queries * k), 4), "queries": n_queries}
+
+
+def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: float, client: bool,
+             client_queries: int,
+             quantization: str | None, e2e_embedder: Any | None, e2e_queries: int) -> dict[str, Any]:
+    from core.settings import Settings
+    from retrieval.hybrid import HybridSearcher
+
+    res: dict[str, Any] = {"size": n, "quantization": quantization or "none"}
+    path = workdir / f"edge-{n}-{quantization or 'none'}"
+    shutil.rmtree(path, ignore_errors=True)
+    settings = Settings(index_path=workdir, embedder="e5-small")
+    rss0 = rss_mib()
+    store = edge_store(path, quantization)
+    log(f"  building {n} points in Qdrant Edge ({quantization or 'no quantisation'})")
+    res["build"] = build(store, n, seed)
+    log(f"  built: {res['build']}")
+    res["index_mib"] = round(dir_size(path) / 2**20, 1)
+    fixed = _FixedEmbedder()
+    searcher = HybridSearcher(settings, store, embedder=fixed)
+    qs = questions(n_queries, seed)
+    pfs = prefetch_sets(searcher, fixed, qs, seed)
+    engine_latency(store, pfs[:20], filters=[None])  # warm caches
+    res["engine"] = {
+        "no_filter": engine_latency(store, pfs, filters=[None]),
+        "filtered": engine_latency(store, pfs, filters=_filters()),
+        "prefetches_per_query": round(sum(map(len, pfs)) / len(pfs), 2),
+    }
+    log(f"  engine: {res['engine']}")
+    res["facets"] = facet_latency(searcher, store, pfs, min(100, n_queries))
+    res["qps"] = [qps(store, pfs, c, qps_seconds) for c in (1, 4, 16)]
+    log(f"  qps: {res['qps']}")
+    res["dense_recall"] = dense_recall(store, 50, seed)
+    res["rss_mib"] = {"before": rss0, "after_queries": rss_mib()}
+    if e2e_embedder is not None:
+        real = HybridSearcher(settings, store, embedder=e2e_embedder)
+        real.search(qs[0][0])
+        ms, embed_ms = [], []
+        for text, _lang in qs[:e2e_queries]:
+            t0 = time.perf_counter()
+            real.search(text, k=10)
+            ms.append((time.perf_counter() - t0) * 1000)
+            embed_ms.append(real.last_timing.embed_ms)
+        res["e2e"] = {"search": latency(ms), "query_embedding": latency(embed_ms),
+                      "embedder": getattr(e2e_embedder, "name", "?"),
+                      "note": "index vectors synthetic; query path real (language, embedding, sparse, engine, results)"}
+        log(f"  e2e: {res['e2e']['search']}")
+    store.close()
+    res["rss_mib"]["after_close"] = rss_mib()
+    shutil.rmtree(path, ignore_errors=True)
+
+    if client:
+        from core.store.client import ClientStore
+
+        log(f"  qdrant-client in-process mode at {n}")
+        cstore = ClientStore.from_url(":memory:", "bench")
+        t0 = time.perf_counter()
+        cstore.ensure(DIM)
+        for batch in synthetic_batches(n, seed=seed):
+            cstore.upsert(batch)
+        build_s = time.perf_counter() - t0
+        csearch = HybridSearcher(settings, cstore, embedder=fixed)
+        cpfs = prefetch_sets(csearch, fixed, qs[:client_queries], seed)
+        res["client"] = {
+            "build_s": round(build_s, 1),
+            "no_filter": engine_latency(cstore, cpfs, filters=[None]),
+            "filtered": engine_latency(cstore, cpfs, filters=_filters()),
+        }
+        res["client"]["ratio_p50"] = round(res["client"]["no_filter"]["p50"] / res["engine"]["no_filter"]["p50"], 1)
+        res["client"]["ratio_p50_filtered"] = round(
+            res["client"]["filtered"]["p50"] / res["engine"]["filtered"]["p50"], 1)
+        log(f"  client: {res['client']}")
+        cstore.close()
+    return res
+
+
+def corpus_e2e(embedder_name: str, n_queries: int) -> dict[str, Any]:
+    """End to end on the sample corpus indexed by the real pipeline (real vectors), with the eval questions."""
+    from api.services import Services
+    from core.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="ccassist-bench-corpus-"))
+    try:
+        services = Services(Settings(index_path=tmp / "index", data_dir=tmp / "data", embedder=embedder_name,
+                                     llm="extractive"))
+        t0 = time.perf_counter()
+        report = services.ingest([ROOT / "corpus"])
+        ingest_s = time.perf_counter() - t0
+        services.store.optimize()
+        qs = [json.loads(line)["question"] for line in (ROOT / "tests/eval/answers.jsonl").read_text().splitlines()
+              if line.strip()][:n_queries]
+        services.search(qs[0])
+        ms, embed_ms, facet_ms = [], [], []
+        for q in qs:
+            t0 = time.perf_counter()
+            services.search(q, k=5)
+            ms.append((time.perf_counter() - t0) * 1000)
+            embed_ms.append(services.searcher.last_timing.embed_ms)
+        for q in qs[:20]:
+            t0 = time.perf_counter()
+            services.search(q, k=5, facets=True)
+            facet_ms.append((time.perf_counter() - t0) * 1000)
+        out = {"chunks": report.chunks, "ingest_s": round(ingest_s, 1), "search": latency(ms),
+               "query_embedding": latency(embed_ms), "search_with_facets": latency(facet_ms)}
+        services.close()
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -------------------------------------------------------------------------------------------- plot
+
+
+def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str, Any] | None = None,
+                       search: dict[str, Any] | None = None) -> Path | None:
+    """Ingest time and query latency against corpus size (by default from the results JSON of both benches)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if ingest is None:
+        ingest = json.loads((RESULTS / "ingest.json").read_text()) if (RESULTS / "ingest.json").exists() else {}
+    if search is None:
+        search = json.loads((RESULTS / "search.json").read_text()) if (RESULTS / "search.json").exists() else {}
+    if not ingest.get("sizes") and not search.get("sizes"):
+        return None
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    by_emb: dict[str, list[tuple[int, float]]] = {}
+    for r in ingest.get("sizes", []):
+        if "pipeline" in r and r["pipeline"] != "ingest/pipeline.py":
+            continue
+        by_emb.setdefault(r["embedder"], []).append((r["ingest"]["chunks"], r["ingest"]["seconds"] / 60))
+    for emb, pts in sorted(by_emb.items()):
+        pts.sort()
+        ax1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=f"ingest, {emb} (measured)")
+    for ex in ingest.get("extrapolated_points", []):
+        ax1.plot([ex["chunks"]], [ex["minutes"]], "x", color="grey")
+        ax1.annotate(f"{ex['embedder']} (extrapolated)", (ex["chunks"], ex["minutes"]), fontsize=7)
+    ax1.set_xscale("log")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("chunks")
+    ax1.set_ylabel("ingest wall time (min)")
+    ax1.set_title("Ingest (2 cores)")
+    ax1.grid(True, which="both", alpha=0.3)
+    if by_emb or ingest.get("extrapolated_points"):
+        ax1.legend(fontsize=7)
+    rows = sorted((r for r in search.get("sizes", []) if r.get("quantization", "none") == "none"),
+                  key=lambda r: r["size"])
+    if rows:
+        xs = [r["size"] for r in rows]
+        ax2.plot(xs, [r["engine"]["no_filter"]["p50"] for r in rows], "o-", label="engine hybrid p50")
+        ax2.plot(xs, [r["engine"]["no_filter"]["p95"] for r in rows], "o--", label="engine hybrid p95")
+        ax2.plot(xs, [r["engine"]["filtered"]["p95"] for r in rows], "s--", label="engine filtered p95")
+        e2e = [(r["size"], r["e2e"]["search"]["p95"]) for r in rows if "e2e" in r]
+        if e2e:
+            ax2.plot([p[0] for p in e2e], [p[1] for p in e2e], "^-", label="end to end p95 (e5 query)")
+        cl = [(r["size"], r["client"]["no_filter"]["p50"]) for r in rows if "client" in r]
+        if cl:
+            ax2.plot([p[0] for p in cl], [p[1] for p in cl], "d:", label="qdrant-client in-process p50")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("chunks")
+    ax2.set_ylabel("latency (ms)")
+    ax2.set_title("Hybrid query (2 cores)")
+    ax2.grid(True, which="both", alpha=0.3)
+    if rows:
+        ax2.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def _lat(d: dict[str, Any] | None) -> str:
+    if not d or not d.get("n"):
+        return "–"
+    return f"{d['p50']} / {d['p95']} / {d['p99']}"
+
+
+def render(res: dict[str, Any]) -> str:
+    out = [header("Search latency", res["machine"], res["command"], res.get("load"))]
+    out.append("Targets (2 cores): hybrid p95 < 10 ms engine-only and < 150 ms end to end at 100k chunks; "
+               "RSS < 4 GiB at 500k chunks. Engine = `store.query` with the product's hybrid request "
+               "(dense + one sparse prefetch per indexed language, weighted RRF, k=10); filtered = a rotation "
+               "of doc_type+visibility, year range+languages, topic. Latencies in ms as p50 / p95 / p99.\n")
+    rows = sorted(res.get("sizes", []), key=lambda r: (r["size"], r.get("quantization", "none")))
+    if rows:
+        out.append("## Qdrant Edge (synthetic vectors)\n")
+        out.append("| chunks | quantisation | upsert s | HNSW build s | index MiB | RSS MiB | engine hybrid | "
+                   "engine filtered | facets (top-hit docs) | facets (whole index) | dense recall@10 vs exact | "
+                   "load |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            b = r["build"]
+            out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {b['upsert_s']} | {b['optimize_s']} | "
+                       f"{r['index_mib']} | {r['rss_mib']['after_queries']} | {_lat(r['engine']['no_filter'])} | "
+                       f"{_lat(r['engine']['filtered'])} | {_lat(r['facets']['top_hits_docs'])} | "
+                       f"{_lat(r['facets']['whole_index'])} | {r['dense_recall'].get('recall@10', '–')} | "
+                       f"{r.get('load', {}).get('mean', '–')} |")
+        out.append("")
+        out.append("## Throughput with concurrent callers (hybrid, no filter)\n")
+        out.append("| chunks | quantisation | 1 caller QPS | 4 callers QPS | 16 callers QPS | p95 at 16 callers ms |")
+        out.append("|---|---|---|---|---|---|")
+        for r in rows:
+            q = {x["callers"]: x for x in r["qps"]}
+            out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {q[1]['qps']} | {q[4]['qps']} | "
+                       f"{q[16]['qps']} | {q[16]['p95_ms']} |")
+        out.append("")
+        e2e = [r for r in rows if "e2e" in r]
+        if e2e or res.get("corpus_e2e"):
+            out.append("## End to end (`HybridSearcher.search`, real query embedding)\n")
+            out.append("| index | embedder | search p50 / p95 / p99 | of which query embedding p50 / p95 / p99 |")
+            out.append("|---|---|---|---|")
+            for r in e2e:
+                out.append(f"| {r['size']} synthetic chunks | {r['e2e']['embedder']} | {_lat(r['e2e']['search'])} | "
+                           f"{_lat(r['e2e']['query_embedding'])} |")
+            c = res.get("corpus_e2e")
+            if c:
+                out.append(f"| sample corpus, {c['chunks']} real chunks | {c.get('embedder', 'e5-small')} | "
+                           f"{_lat(c['search'])} | {_lat(c['query_embedding'])} |")
+                out.append(f"| sample corpus, with facets | {c.get('embedder', 'e5-small')} | "
+                           f"{_lat(c['search_with_facets'])} | |")
+            out.append("")
+        cl = [r for r in rows if "client" in r]
+        if cl:
+            out.append("## qdrant-client in-process mode (numpy brute force) vs Qdrant Edge\n")
+            out.append("| chunks | client hybrid | client filtered | Edge hybrid | ratio p50 (client / Edge) | "
+                       "ratio p50 filtered |")
+            out.append("|---|---|---|---|---|---|")
+            for r in cl:
+                c = r["client"]
+                out.append(f"| {r['size']} | {_lat(c['no_filter'])} | {_lat(c['filtered'])} | "
+                           f"{_lat(r['engine']['no_filter'])} | {c['ratio_p50']} | {c['ratio_p50_filtered']} |")
+            out.append("")
+    if res.get("notes"):
+        out.append("## Notes\n")
+        out += [f"- {n}" for n in res["notes"]]
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="ccassist search benchmark")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--client-sizes", default="10000,20000",
+                        help="sizes that also run against qdrant-client's in-process mode")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--client-queries", type=int, default=20,
+                        help="queries against qdrant-client's in-process mode (it takes seconds each)")
+    parser.add_argument("--qps-seconds", type=float, default=5.0)
+    parser.add_argument("--quantization", choices=("int8", "binary"), default=None)
+    parser.add_argument("--e2e-embedder", default="e5-small", help="'none' to skip the end-to-end part")
+    parser.add_argument("--e2e-queries", type=int, default=100)
+    parser.add_argument("--no-corpus", action="store_true", help="skip the sample-corpus end-to-end run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--out", default=str(RESULTS / "search.md"))
+    parser.add_argument("--merge", action="store_true", help="keep other sizes of the existing JSON")
+    args = parser.parse_args(argv)
+
+    out = Path(args.out)
+    json_path = out.with_suffix(".json")
+    res: dict[str, Any] = {"machine": machine(), "command": command_line(), "sizes": [], "notes": []}
+    if args.merge and json_path.exists():
+        old = json.loads(json_path.read_text())
+        res["sizes"], res["notes"] = old.get("sizes", []), old.get("notes", [])
+        res["corpus_e2e"] = old.get("corpus_e2e")
+        res["command"] = old.get("command", "") + " ; " + res["command"]
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ccassist-bench-search-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    client_sizes = {int(s) for s in args.client_sizes.split(",") if s.strip()}
+    e2e = None
+    if args.e2e_embedder != "none":
+        from core.embedders import get_embedder
+        from core.settings import Settings
+
+        e2e = get_embedder(Settings(embedder=args.e2e_embedder))
+    with LoadWatch() as load:
+        for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
+            log(f"size {n}")
+            with LoadWatch() as size_load:
+                r = run_size(n, workdir=workdir, seed=args.seed, n_queries=args.queries,
+                             qps_seconds=args.qps_seconds, client=n in client_sizes,
+                             client_queries=args.client_queries,
+                             quantization=args.quantization, e2e_embedder=e2e, e2e_queries=args.e2e_queries)
+            r["load"] = size_load.summary()
+            q = r["quantization"]
+            res["sizes"] = [x for x in res["sizes"] if not (x["size"] == n and x.get("quantization") == q)] + [r]
+            json_path.write_text(json.dumps(res, indent=1, default=str))  # partial results survive a kill
+        if e2e is not None and not args.no_corpus:
+            log("end to end on the sample corpus")
+            res["corpus_e2e"] = {**corpus_e2e(args.e2e_embedder, args.e2e_queries), "embedder": args.e2e_embedder}
+    res["load"] = load.summary()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(res, indent=1, default=str))
+    out.write_text(render(res))
+    try:
+        write_scaling_plot()
+    except Exception as exc:  # the plot is a by-product; the numbers are written already
+        log(f"scaling plot not written: {exc}")
+    print(out.read_text())
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
