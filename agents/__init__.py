@@ -26,7 +26,19 @@ _EXPORTS = {
     "render_markdown": "agents.export",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AgentEvent",
+    "Answer",
+    "Assistant",
+    "Citation",
+    "FactSheet",
+    "FactSheetSection",
+    "Plan",
+    "Sentence",
+    "Trace",
+    "export_factsheet",
+    "render_markdown",
+]
 
 
 def __getattr__(name: str) -> Any:

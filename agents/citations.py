@@ -12,7 +12,7 @@ from datetime import date
 from agents.models import Citation, Evidence, Sentence
 from core.language import fold
 
-__all__ = ["renumber", "build_citations"]
+__all__ = ["build_citations", "renumber"]
 
 _QUOTE_CHARS = 600
 

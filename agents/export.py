@@ -22,7 +22,7 @@ from core.errors import InvalidInput, ModelUnavailable
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ExportFormat", "render_markdown", "to_docx", "to_pdf", "export_factsheet", "source_line", "FONT_PATH"]
+__all__ = ["FONT_PATH", "ExportFormat", "export_factsheet", "render_markdown", "source_line", "to_docx", "to_pdf"]
 
 ExportFormat = Literal["md", "docx", "pdf"]
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

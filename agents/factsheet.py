@@ -34,22 +34,26 @@ from core.llm import ChatLLM
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FactSheetWriter", "SECTION_SPECS"]
+__all__ = ["SECTION_SPECS", "FactSheetWriter"]
 
 
 @dataclass(frozen=True)
 class SectionSpec:
+    """What a section keeps: its intent (scoring bonuses), which sentences qualify, how many."""
+
     intent: tuple[str, ...]
     require: Callable[[Candidate], bool] | None
     max_sentences: int
     doc_types: tuple[str, ...] | None = None
+    list_of: str | None = None  # "places": prefer sentences that add cities not named yet
 
 
 SECTION_SPECS: dict[str, SectionSpec] = {
-    "summary": SectionSpec((), None, 3),
-    "facts": SectionSpec(("figures",), lambda c: c.has_number and not c.has_contact, 5),
+    "summary": SectionSpec((), lambda c: len(c.text.split()) >= 8, 3),
+    "facts": SectionSpec(("figures",), lambda c: c.has_number and not c.has_contact, 6),
     "activities": SectionSpec(
-        ("activity",), lambda c: bool(c.places) and (c.has_date or len(c.places) > 1) and len(c.text.split()) >= 6, 5
+        ("activity",), lambda c: bool(c.places) and (c.has_date or len(c.places) > 1) and len(c.text.split()) >= 6, 6,
+        list_of="places",
     ),
     "calls": SectionSpec(("deadline",), lambda c: c.has_date, 4, ("call", "invitation")),
     "contacts": SectionSpec(("contact",), lambda c: c.has_contact, 4),
@@ -88,12 +92,13 @@ class FactSheetWriter:
     def _extractive(self, text: str, evidence: list[Evidence], spec: SectionSpec, plan: Plan,
                     used: list[frozenset[str]]) -> list[Sentence]:
         ranked = self.extractive.rank(text, evidence, key_terms=[], intent=list(spec.intent), places=plan.places,
-                                      list_of=None, require=spec.require)
+                                      list_of=spec.list_of, require=spec.require)
         ranked = [c for c in ranked if not any(len(dedupe_key(c.text) & k) / max(1, len(dedupe_key(c.text) | k)) > 0.7
                                                for k in used)]
         if spec.require is SECTION_SPECS["contacts"].require:
             ranked = _new_contacts_only(ranked)
-        chosen = self.extractive.choose(ranked, list_of=None, max_sentences=spec.max_sentences, min_sentences=1)
+        chosen = self.extractive.choose(ranked, list_of=spec.list_of, max_sentences=spec.max_sentences,
+                                        min_sentences=1)
         return [Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen]
 
     def _summary_llm(self, topic: str, plan: Plan, evidence: list[Evidence], on_token: OnToken | None) -> list[Sentence]:

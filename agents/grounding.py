@@ -39,7 +39,7 @@ from core.language import fold
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GroundingChecker", "GroundingResult", "SIMILARITY_THRESHOLD", "refusal_text", "numbers_of"]
+__all__ = ["SIMILARITY_THRESHOLD", "GroundingChecker", "GroundingResult", "numbers_of", "refusal_text"]
 
 #: Cosine sentence ↔ cited passage vector below which a sentence counts as unsupported
 #: (multilingual-e5-small; measured in bench/answers.py: supported paraphrases ≥ 0.80, off-topic ≤ 0.78).
@@ -78,6 +78,11 @@ def numbers_of(text: str, mentions: list[DateMention] | None = None) -> set[str]
     for token in _NUMBER.findall(plain):
         out |= _number_forms(token)
     return out
+
+
+def _words_only(text: str) -> str:
+    """Folded words separated by single spaces: quotes compare equal across line breaks, bullets and ";"."""
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def _date_supported(mention: DateMention, passage_dates: list[DateMention]) -> bool:
@@ -129,10 +134,10 @@ class GroundingChecker:
         return None
 
     def _similarity(self, sentence: Sentence, cited: list[Evidence]) -> float:
-        quote = fold(" ".join(sentence.text.split())).rstrip(" .!?;:")
+        quote = _words_only(sentence.text)
         for item in cited:
-            if quote and quote in fold(" ".join(f"{item.title} {item.heading or ''} {item.text}".split())):
-                return 1.0
+            if quote and quote in _words_only(f"{item.title} {item.heading or ''} {item.text}"):
+                return 1.0  # a verbatim quote (punctuation and bullets aside)
         if self.similarity is None:
             return 1.0  # no embedder: the factual checks above are the whole check
         vector = self.similarity.sentence_vectors([sentence.text])[0]

@@ -46,7 +46,7 @@ from core.store import Hit
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Judge", "RuleJudge", "LLMJudge", "COVERAGE_OK", "DENSE_OK", "TOP_N"]
+__all__ = ["COVERAGE_OK", "DENSE_OK", "TOP_N", "Judge", "LLMJudge", "RuleJudge"]
 
 TOP_N = 5
 #: Weighted subject coverage of a same-language passage that counts as answering (bench/answers.py).

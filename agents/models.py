@@ -16,22 +16,22 @@ from pydantic import BaseModel, Field
 from retrieval.filters import SearchFilters
 
 __all__ = [
-    "OutputShape",
-    "ListKind",
-    "SubQuestion",
-    "Plan",
-    "Evidence",
+    "AgentEvent",
+    "Answer",
     "Citation",
-    "Sentence",
-    "UnsupportedSentence",
-    "SearchStep",
+    "Evidence",
+    "FactSheet",
+    "FactSheetSection",
     "FlaggedPassage",
     "Judgement",
+    "ListKind",
+    "OutputShape",
+    "Plan",
+    "SearchStep",
+    "Sentence",
+    "SubQuestion",
     "Trace",
-    "Answer",
-    "FactSheetSection",
-    "FactSheet",
-    "AgentEvent",
+    "UnsupportedSentence",
 ]
 
 OutputShape = Literal["answer", "list", "factsheet"]

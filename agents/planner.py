@@ -37,7 +37,7 @@ from retrieval.filters import SearchFilters
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Planner", "RulePlanner", "LLMPlanner", "make_planner", "question_language", "FACTSHEET_SECTIONS"]
+__all__ = ["FACTSHEET_SECTIONS", "LLMPlanner", "Planner", "RulePlanner", "make_planner", "question_language"]
 
 FACTSHEET_SECTIONS = ("summary", "facts", "activities", "calls", "contacts")
 _YEAR = r"((?:19|20)\d\d)"
@@ -105,7 +105,7 @@ def _years(question: str, today: date, *, deadline: bool) -> dict[str, int]:
 
     def phrase(kind: str) -> re.Match[str] | None:
         for pattern in TIME_PHRASES[kind]:
-            found = re.search(pattern.replace("{y}", _YEAR), folded)
+            found = re.search(r"(?<!\w)" + pattern.replace("{y}", _YEAR), folded)
             if found:
                 return found
         return None
@@ -269,7 +269,7 @@ class RulePlanner:
     def plan_factsheet(self, topic: str, *, today: date | None = None) -> Plan:
         """One sub-question per fact-sheet section, in the topic's language, narrowed to the topic."""
         lang = question_language(topic)
-        places, named, regions = _constraint_places(topic)
+        _, named, _ = _constraint_places(topic)
         place = lookup(topic)
         values: dict[str, object] = {}
         if place is not None:
@@ -327,6 +327,14 @@ shape is "list" when the request asks to enumerate (e.g. which cities, which cal
 Reply with JSON only."""
 
 
+def _compound(question: str) -> bool:
+    """Whether a request may hold several questions (then a model's decomposition is worth its latency)."""
+    folded = fold(question)
+    question_words = re.findall(r"\b(?:wann|wer|wo|was|wie|welche\w*|when|who|where|what|how|which|quand|qui|quel\w*|"
+                                r"combien|comment|متى|من|أين|اين|ما|كم)\b", folded)
+    return question.count("?") > 1 or len(question_words) > 1 or len(_WORD.findall(question)) > 25
+
+
 class LLMPlanner:
     """Structured-output planning with validation; falls back to :class:`RulePlanner` on anything odd."""
 
@@ -337,6 +345,9 @@ class LLMPlanner:
     def plan(self, question: str, *, today: date | None = None) -> Plan:
         today = today or date.today()
         base = self.rules.plan(question, today=today)
+        if not _compound(question):
+            # One question, one search: the rules plan it as well as a 1.5B model and in microseconds.
+            return base
         try:
             raw = self.llm.complete_model(
                 [{"role": "system", "content": _PLANNER_SYSTEM}, {"role": "user", "content": question}],
@@ -361,7 +372,10 @@ class LLMPlanner:
         for item in raw.sub_questions:
             text = question if single else item.question  # small models paraphrase; keep the user's words
             places = [p.name for name in item.places if (p := lookup(name)) is not None and p.name in base.places]
-            values: dict[str, object] = {"doc_type": item.doc_types}
+            # Document types only where the rules saw a deadline, call or event question: a small model
+            # likes to answer "which documents" with ["call"] for anything.
+            rule_types = set(rule_filters.doc_type)
+            values: dict[str, object] = {"doc_type": [t for t in item.doc_types if t in rule_types]}
             if item.only_open and has_cue(folded, "open"):
                 values["open"] = True
             years = [y for y in (item.year_from, item.year_to) if y is not None]

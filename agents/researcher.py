@@ -48,7 +48,7 @@ from retrieval.hybrid import HybridSearcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Research", "Researcher", "DROP_ORDER", "SOFT_FILTERS"]
+__all__ = ["DROP_ORDER", "SOFT_FILTERS", "Research", "Researcher"]
 
 Emit = Callable[[AgentEvent], None]
 
@@ -61,8 +61,8 @@ DROP_ORDER = (
 # Filters relaxed on the last loop when results exist but do not answer: they rest on extracted metadata.
 SOFT_FILTERS = ("place", "city", "country", "region", "topic", "year", "year_from", "year_to",
                 "published_from", "published_to")
-_K = {"answer": 6, "list": 10, "factsheet": 8}
-_KEEP = {"answer": 5, "list": 8, "factsheet": 6}
+_K = {"answer": 6, "list": 10, "factsheet": 10}
+_KEEP = {"answer": 5, "list": 8, "factsheet": 8}
 
 
 class Research(BaseModel):
@@ -233,7 +233,7 @@ class Researcher:
             if wanted and doc_id not in seen and len(seen) < docs:
                 seen[doc_id] = (wanted, hit.score)
         for doc_id, (wanted, score) in seen.items():
-            def states(h: Hit) -> bool:
+            def states(h: Hit, wanted: set[str] = wanted) -> bool:
                 text = f"{h.payload.get('heading') or ''}\n{h.payload.get('text', '')}"
                 return any(m.start.isoformat() in wanted for m in find_dates(text, h.payload.get("language")))
 

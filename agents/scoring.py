@@ -20,12 +20,12 @@ from agents.models import Evidence
 from agents.safety import neutralise
 from agents.similarity import Similarity
 from agents.terms import content_terms, word_set
-from agents.text import split_sentences
+from agents.text import list_blocks, split_sentences
 from core.dates import find_dates
 from core.gazetteer import find_places
 from core.language import fold
 
-__all__ = ["Candidate", "SentenceScorer", "EMAIL_OR_PHONE", "dedupe_key"]
+__all__ = ["EMAIL_OR_PHONE", "Candidate", "SentenceScorer", "dedupe_key"]
 
 EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d[\d /-]{6,}\d")
 _DIGIT = re.compile(r"\d")
@@ -38,9 +38,19 @@ _NUMBER_WORD = re.compile(
 #: Positions given to a document title and a section heading among its passage's sentences.
 TITLE_POSITION = -2
 HEADING_POSITION = -1
+#: Positions of whole bullet lists (after every sentence of the passage).
+LIST_POSITION = 1000
 #: Titles are informative but not sentences: they win only when clearly better.
 TITLE_FACTOR = 0.85
 _QUESTION_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUANTITY = re.compile(
+    r"(?:\d[\d.,]*|\b(?:acht|zwolf|zehn|funf|sechs|drei|vier|zwei|eight|twelve|ten|five|six)\b)\s*"
+    r"(?:%|prozent|percent|pour cent|millionen|million|mio|euro|eur|€|mw|megawatt|megawatts|mégawatts|hektar|"
+    r"hectares?|km|kilometer|kilometres?|tonnen|tonnes?|tons?|personen|teilnehmende|participants?|haushalte|"
+    r"households|fachleute|freiwillige|volunteers|wohnungen|apartments)|\b(?:eur|euro)\s*\d"
+)
+# Intent a sentence must meet to answer at all; without it the sentence's score is cut.
+_INTENT_MISS_FACTOR = 0.7
 # Weight of the dense cosine in the combined score, and the cosine range mapped to [0, 1].
 DENSE_WEIGHT = 0.4
 # Weight of the passage's (title + heading + text) coverage in a sentence's lexical score.
@@ -62,6 +72,7 @@ class Candidate:
     has_date: bool = False
     has_contact: bool = False
     has_number: bool = False
+    has_quantity: bool = False  # a number with a unit: "30 Prozent", "EUR 180,000", "5 mégawatts"
     deadline_cue: bool = False  # "Frist", "deadline", "Bewerbungen bis" …
     language: str | None = None
     passage_words: set[str] = field(default_factory=set)  # title, heading and text of its passage
@@ -71,7 +82,9 @@ class Candidate:
         if self.dense is None:
             return self.lexical
         dense = min(1.0, max(0.0, (self.dense - _DENSE_LOW) / (_DENSE_HIGH - _DENSE_LOW)))
-        return (1 - DENSE_WEIGHT) * self.lexical + DENSE_WEIGHT * dense
+        # A short label line ("Application deadline: 30 April 2027") embeds poorly: trust its words more.
+        weight = DENSE_WEIGHT * min(1.0, len(self.text.split()) / 12)
+        return (1 - weight) * self.lexical + weight * dense
 
 
 def dedupe_key(text: str) -> frozenset[str]:
@@ -98,6 +111,7 @@ class SentenceScorer:
                 # Parsers may take a "Einsendeschluss: 30.09.2024" line for the section heading.
                 sentences.append((HEADING_POSITION, heading))
             sentences += list(enumerate(split_sentences(neutralise(item.text))))
+            sentences += [(LIST_POSITION + i, block) for i, block in enumerate(list_blocks(neutralise(item.text)))]
             for position, sentence in sentences:
                 key = fold(" ".join(sentence.split()))
                 found = by_text.get(key)
@@ -114,6 +128,7 @@ class SentenceScorer:
                     has_date=bool(find_dates(sentence, item.language)),
                     has_contact=bool(EMAIL_OR_PHONE.search(sentence)),
                     deadline_cue=has_cue(fold(sentence), "deadline"),
+                    has_quantity=bool(_QUANTITY.search(fold(sentence))),
                     has_number=bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(fold(sentence))),
                     language=item.language,
                     passage_words=context,
@@ -162,9 +177,22 @@ class SentenceScorer:
                 bonus += 0.15
             if numbers:  # "bis 2027", "2. Netzwerktreffen": the same number in the sentence is a strong hint
                 bonus += 0.15 * len(numbers & set(_QUESTION_NUMBER.findall(cand.text)))
+            if {"figures", "howmuch"} & intent_set and cand.has_quantity:
+                bonus += 0.2
             bonus *= relevance
             factor = TITLE_FACTOR if cand.position == TITLE_POSITION else 1.0
+            if self._misses_intent(cand, intent_set):
+                factor *= _INTENT_MISS_FACTOR
             cand.lexical = round(min(1.5, base + bonus) * factor * (1.0 - 0.04 * min(cand.rank, 8)), 4)
+
+    @staticmethod
+    def _misses_intent(cand: Candidate, intent: set[str]) -> bool:
+        """A "when" sentence without a date, a "how many" one without a number, a contact one without address."""
+        if {"deadline", "when"} & intent and not cand.has_date:
+            return True
+        if {"howmuch", "figures"} & intent and not cand.has_number:
+            return True
+        return "contact" in intent and not cand.has_contact
 
     def add_dense(self, candidates: list[Candidate], question: str) -> None:
         """Cosine between the question and each candidate (embeds only uncached sentences)."""

@@ -21,7 +21,7 @@ from core.store import Store
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Similarity", "CachedQueryEmbedder"]
+__all__ = ["CachedQueryEmbedder", "Similarity"]
 
 
 class _LRU:

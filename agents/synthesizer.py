@@ -32,8 +32,15 @@ from core.llm import ChatLLM
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Draft", "Synthesizer", "ExtractiveSynthesizer", "LLMSynthesizer", "parse_cited", "is_refusal",
-           "relevant_excerpt"]
+__all__ = [
+    "Draft",
+    "ExtractiveSynthesizer",
+    "LLMSynthesizer",
+    "Synthesizer",
+    "is_refusal",
+    "parse_cited",
+    "relevant_excerpt",
+]
 
 OnToken = Callable[[str], None]
 _REFUSAL_PATTERNS = re.compile(
@@ -120,8 +127,8 @@ class ExtractiveSynthesizer(Synthesizer):
         seen_places: set[str] = set()
         pool = list(ranked)
         while pool and len(chosen) < limit:
-            def adjusted(c: Candidate) -> float:
-                new = len(set(c.places) - seen_places) if list_of == "places" else 0
+            def adjusted(c: Candidate, seen: set[str] = seen_places) -> float:
+                new = len(set(c.places) - seen) if list_of == "places" else 0
                 return c.score + 0.12 * min(new, 3)
 
             pick = max(pool, key=lambda c: (adjusted(c), -c.rank, -c.position))
@@ -208,19 +215,25 @@ class LLMSynthesizer(Synthesizer):
         self.max_tokens = max_tokens
 
     def passages(self, question: str, plan: Plan, research: Research) -> list[tuple[Evidence, str]]:
-        """The evidence the model sees: answered sub-questions first, each cut to its relevant sentences."""
+        """The evidence the model sees, most relevant first, each cut to its relevant sentences.
+
+        Relevance is the best lexical score of a passage's sentences (which weighs whether the passage is
+        about the question at all), so a second call's "Bewerbungsfrist: 15. Mai 2026" does not sit next
+        to the right one; small models pick the first plausible passage.
+        """
         answered = {i for i, ok in research.answered.items() if ok}
-        ordered = sorted(research.evidence, key=lambda e: (not (set(e.sub_questions) & answered), e.n))
-        chosen = ordered[: self.max_passages]
+        pool = [e for e in research.evidence if set(e.sub_questions) & answered] or research.evidence
         intent = sorted({g for s in plan.sub_questions for g in s.intent})
         key_terms = [t for terms in research.key_terms.values() for t in terms]
-        candidates = self.scorer.candidates(chosen)
+        candidates = self.scorer.candidates(pool)
         self.scorer.score_lexical(candidates, question, key_terms=key_terms, intent=intent, places=plan.places)
         by_passage: dict[int, list[Candidate]] = {}
         for cand in sorted(candidates, key=lambda c: (-c.lexical, c.position)):
             for n in cand.evidence:
                 by_passage.setdefault(n, []).append(cand)
-        return [(item, relevant_excerpt(item, by_passage, self.passage_chars)) for item in sorted(chosen, key=lambda e: e.n)]
+        best = {e.n: by_passage[e.n][0].lexical if by_passage.get(e.n) else 0.0 for e in pool}
+        chosen = sorted(pool, key=lambda e: (-best[e.n], e.n))[: self.max_passages]
+        return [(item, relevant_excerpt(item, by_passage, self.passage_chars)) for item in chosen]
 
     def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
         if not research.evidence or not research.any_answered:

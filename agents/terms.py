@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from core.language import fold, is_arabic
 
-__all__ = ["Term", "weighted_terms", "content_terms", "word_set", "coverage", "term_coverage", "normalise_word"]
+__all__ = ["Term", "content_terms", "coverage", "normalise_word", "term_coverage", "weighted_terms", "word_set"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 GENERIC_WEIGHT = 0.3

@@ -9,9 +9,10 @@ Term matching lives in :mod:`agents.terms`.
 from __future__ import annotations
 
 import re
+
 from core.language import fold
 
-__all__ = ["split_sentences", "logical_lines", "CITATION_RE", "strip_citations", "names_of"]
+__all__ = ["CITATION_RE", "logical_lines", "names_of", "split_sentences", "strip_citations"]
 
 _ABBREVIATIONS = {
     "z", "b", "dr", "prof", "nr", "ca", "bzw", "vgl", "u", "a", "st", "e", "v", "mio", "mrd", "tel", "abs", "s",
@@ -107,6 +108,32 @@ def logical_lines(text: str) -> list[str]:
         else:
             lines.append(raw.rstrip())
     return [ln for ln in lines if ln.strip()]
+
+
+def list_blocks(text: str, *, max_items: int = 8, max_chars: int = 600) -> list[str]:
+    """Bullet lists as one line each, with their lead-in: "Die Jury hat … ausgewählt: A; B; C".
+
+    A list often *is* the answer ("which partner cities …"), but split into items no single sentence
+    carries it; the joined block keeps the document's words and order.
+    """
+    blocks: list[str] = []
+    lines = logical_lines(text)
+    i = 0
+    while i < len(lines):
+        if not _BULLET.match(lines[i]):
+            i += 1
+            continue
+        start = i
+        while i < len(lines) and _BULLET.match(lines[i]):
+            i += 1
+        items = [_BULLET.sub("", ln).strip().rstrip(";,") for ln in lines[start:i]]
+        if len(items) < 2 or len(items) > max_items:
+            continue
+        lead = lines[start - 1].strip() if start > 0 and lines[start - 1].rstrip().endswith(":") else ""
+        block = (f"{lead} " if lead else "") + "; ".join(item.rstrip(".") for item in items) + "."
+        if len(block) <= max_chars:
+            blocks.append(block)
+    return blocks
 
 
 def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:

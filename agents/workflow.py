@@ -41,7 +41,7 @@ from retrieval.hybrid import HybridSearcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Assistant", "AskWorkflow", "FactSheetWorkflow", "Agents", "EventCallback", "LLMRole", "DEFAULT_LLM_ROLES"]
+__all__ = ["DEFAULT_LLM_ROLES", "Agents", "AskWorkflow", "Assistant", "EventCallback", "FactSheetWorkflow", "LLMRole"]
 
 EventCallback = Callable[[AgentEvent], None]
 T = TypeVar("T")
@@ -70,7 +70,7 @@ class RunState:
             return
         try:
             self.on_event(event)
-        except Exception:  # noqa: BLE001 - a broken listener (closed SSE stream) must not kill the answer
+        except Exception:
             logger.exception("on_event callback failed")
 
     def token(self, piece: str) -> None:
@@ -113,9 +113,15 @@ class DraftEvent(_Ev):
 
 
 LLMRole = Literal["planner", "judge", "synthesis"]
-#: What the model does when one is configured. Planning and judging add one short call each per request
-#: (and per search loop); on a 2-core CPU that is most of the latency budget, see bench/results/answers.md.
-DEFAULT_LLM_ROLES: tuple[LLMRole, ...] = ("planner", "judge", "synthesis")
+#: What a model does when one is configured. The planner calls it only for compound requests. The judge
+#: adds a call per search loop, which on the packaged 1.5B model on a 2-core CPU costs about as much as the
+#: answer itself while the rules already refuse every unanswerable eval question, so ``local`` leaves judging
+#: to the rules (bench/results/answers.md); pass ``llm_roles`` to change that.
+DEFAULT_LLM_ROLES: dict[str, tuple[LLMRole, ...]] = {
+    "local": ("planner", "synthesis"),
+    "openai": ("planner", "judge", "synthesis"),
+}
+ALL_LLM_ROLES: tuple[LLMRole, ...] = ("planner", "judge", "synthesis")
 
 
 class Agents:
@@ -126,8 +132,12 @@ class Agents:
     """
 
     def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None,
-                 llm_roles: Sequence[LLMRole] = DEFAULT_LLM_ROLES) -> None:
-        roles = set(llm_roles) if llm is not None else set()
+                 llm_roles: Sequence[LLMRole] | None = None) -> None:
+        if llm is None:
+            roles: set[str] = set()
+        else:
+            roles = set(llm_roles if llm_roles is not None else DEFAULT_LLM_ROLES.get(llm.backend, ALL_LLM_ROLES))
+        self.llm_roles = sorted(roles)
         embedder = CachedQueryEmbedder(searcher.embedder)
         # Our own view of the index with a query cache: loops and sentence scoring reuse query vectors.
         self.searcher = HybridSearcher(settings, searcher.store, embedder=embedder, sparse=searcher.sparse)
@@ -306,11 +316,12 @@ class Assistant:
         settings: ccassist settings (``llm`` picks the backend, ``max_search_loops`` the research budget).
         searcher: the hybrid searcher of the index (its store and embedder are reused).
         llm: a chat client to use instead of the one ``settings.llm`` names (tests, custom servers).
-        llm_roles: where a configured model is used: planner, judge, synthesis (default: all three).
+        llm_roles: where a configured model is used: planner, judge, synthesis (default: per backend,
+            see :data:`DEFAULT_LLM_ROLES`).
     """
 
     def __init__(self, settings: Settings, searcher: HybridSearcher, llm: ChatLLM | None = None, *,
-                 llm_roles: Sequence[LLMRole] = DEFAULT_LLM_ROLES) -> None:
+                 llm_roles: Sequence[LLMRole] | None = None) -> None:
         self.settings = settings
         if llm is None:
             llm = get_chat_llm(settings)

@@ -185,3 +185,31 @@ class ErrorBody(BaseModel):
     """The shape of every error response."""
 
     error: ErrorDetail
+
+
+class SummaryCitation(BaseModel):
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    quote: str
+    chunk_id: str | None = None
+    page: int | None = None
+    heading: str | None = None
+
+
+class SummarySentence(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list)
+
+
+class DocumentSummaryText(BaseModel):
+    """``GET /documents/{doc_id}/summary``: a summary of one document, every sentence citing its passages."""
+
+    doc_id: str
+    language: str | None = None
+    summary: str
+    sentences: list[SummarySentence] = Field(default_factory=list)
+    citations: list[SummaryCitation] = Field(default_factory=list)
+    grounded: bool = True
+    backend: str = "extractive"

@@ -261,6 +261,80 @@ class Services:
                                 "detail": f"status check failed ({type(exc).__name__})"}
         return {"index": index, "embedder": self.settings.embedder, "llm": llm_info}
 
+    def document_summary(
+        self, doc_id: str, *, language: str | None = None, allowed_visibility: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """A cited extractive summary of one document (agents/summary.py), cached in ``data_dir/summaries``.
+
+        The visibility check runs first (:class:`NotFound` when missing or outside the caller's tier), so a
+        cached summary never reaches a caller who may not read the document.
+        """
+        import hashlib
+        import json
+
+        from agents.summary import summarize_document
+
+        detail = self.get_document(doc_id, allowed_visibility=allowed_visibility)
+        digest = hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:32]
+        cache = Path(self.settings.data_dir) / "summaries" / f"{digest}.json"
+        stamp = "|".join(c.chunk_id for c in detail.chunks)
+        if cache.is_file():
+            try:
+                data = json.loads(cache.read_text(encoding="utf-8"))
+                if data.get("_chunks") == stamp:
+                    data.pop("_chunks", None)
+                    return data
+            except (OSError, ValueError):
+                pass
+        meta = {"doc_id": detail.doc_id, "source": detail.source, "title": detail.title, "language": detail.language}
+        chunks = [c.model_dump() for c in detail.chunks]
+        data = summarize_document(meta, chunks, self.embedder)
+        if language and language != data.get("language"):
+            data["requested_language"] = language  # extractive: sentences stay in the document's language
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps({**data, "_chunks": stamp}, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(cache)
+        except OSError as exc:
+            logger.warning("could not cache the summary of %s: %s", doc_id, exc)
+        return data
+
+    def document_file(self, doc_id: str, *, allowed_visibility: Sequence[str] | None = None) -> Path:
+        """The original file of a document, if it is still on disk; :class:`NotFound` otherwise.
+
+        Only the indexed ``source`` path is served (relative to the working directory, or an upload under
+        ``data_dir``), never a path from the request.
+        """
+        from core.errors import NotFound
+
+        detail = self.get_document(doc_id, allowed_visibility=allowed_visibility)
+        source = Path(str(detail.source))
+        candidates = [source] if source.is_absolute() else [Path.cwd() / source, Path(self.settings.data_dir) / source]
+        for path in candidates:
+            try:
+                if path.is_file():
+                    return path.resolve()
+            except OSError:
+                continue
+        raise NotFound(f"the original file of document {doc_id!r} is no longer available")
+
+    def document_exchanges(self, doc_id: str, *, k: int = 50, allowed_visibility: Sequence[str] | None = None) -> Any:
+        """The exchanges recorded in one document, within the caller's tier."""
+        from core.filters import Filter, Match, all_of
+        from retrieval.exchanges import ExchangeSearchResponse, _Group, _match, event_key
+        from retrieval.filters import visibility_filter
+
+        allowed = list(allowed_visibility) if allowed_visibility is not None else None
+        flt = all_of(Filter(must=[Match("kind", "exchange"), Match("doc_id", doc_id)]), visibility_filter(allowed))
+        groups: dict[str, Any] = {}
+        for hit in self.exchange_store.iter_all(filter=flt):
+            key = event_key(hit.payload)
+            groups.setdefault(key, _Group(key)).members.append((1.0, hit))
+        ordered = sorted(groups.values(), key=lambda g: str(g.best.payload.get("start") or ""))[:k]
+        return ExchangeSearchResponse(query="", filters={"doc_id": doc_id},
+                                      exchanges=[_match(i, g, "", []) for i, g in enumerate(ordered, start=1)])
+
     # -- exchanges, peers and calls ------------------------------------------------------------------
 
     @cached_property

@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
-__all__ = ["ROOT", "RESULTS", "machine", "loadavg", "LoadWatch", "PeakRSS", "pct", "latency", "header",
+__all__ = ["ROOT", "RESULTS", "machine", "loadavg", "runnable", "LoadWatch", "PeakRSS", "pct", "latency", "header",
            "wait_for_quiet", "log", "command_line", "dir_size"]
 
 
@@ -145,6 +145,14 @@ def latency(ms: Iterable[float]) -> dict[str, float]:
         return {"n": 0}
     return {"n": len(v), "p50": round(pct(v, 50), 2), "p95": round(pct(v, 95), 2), "p99": round(pct(v, 99), 2),
             "mean": round(statistics.fmean(v), 2), "max": round(max(v), 2)}
+
+
+def runnable() -> int:
+    """Tasks running or waiting for a CPU right now (``/proc/loadavg`` field 4), this process included."""
+    try:
+        return int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 def wait_for_quiet(max_load: float, max_wait_s: float) -> dict[str, Any]:

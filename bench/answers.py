@@ -5,6 +5,7 @@ Runs from the repo root without installing:
     python bench/answers.py                                   # index corpus/ in a temp dir, both backends
     python bench/answers.py --index /tmp/ccidx --backends extractive
     python bench/answers.py --index /tmp/ccidx --backends local --no-factsheets
+    python bench/answers.py --index /tmp/ccidx --backends extractive --from-json /tmp/local.json
 
 What it measures, through the product code (``agents.workflow.Assistant`` over a real Qdrant Edge
 index of ``corpus/`` built by the real ingest pipeline), per answer backend:
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import re
@@ -47,12 +49,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from agents.models import Answer  # noqa: E402
-from agents.workflow import Assistant  # noqa: E402
-from api.services import Services  # noqa: E402
-from core.dates import find_dates  # noqa: E402
-from core.language import fold  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from agents.models import Answer
+from agents.workflow import Assistant
+from api.services import Services
+from core.dates import find_dates
+from core.language import fold
+from core.settings import Settings
 
 TODAY = _dt.date(2026, 11, 25)
 EVAL_DIR = ROOT / "tests" / "eval"
@@ -151,7 +153,11 @@ def score_question(item: dict[str, Any], answer: Answer, passages: dict[str, str
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _mean(values: list[float]) -> float:
+    return statistics.mean(values) if values else float("nan")
+
+
+def summarise(rows: list[dict[str, Any]], sheets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     answered = [r for r in answerable if not r["refused"]]
@@ -175,13 +181,28 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_s": statistics.median(total) if total else float("nan"),
         "p95_s": _pct(total, 0.95),
         "cpu_p50_s": statistics.median(r.get("cpu_s", 0.0) for r in rows) if rows else float("nan"),
-        "stage_mean_s": {s: statistics.mean(r["timings_ms"].get(s, 0.0) for r in rows) / 1000 for s in STAGES},
+        "stage_mean_s": {s: _mean([r["timings_ms"].get(s, 0.0) / 1000 for r in rows]) for s in STAGES},
         "by_lang": {},
     }
     for lang in sorted({r["lang"] for r in answerable}):
         subset = [r for r in answerable if r["lang"] == lang]
         out["by_lang"][lang] = sum(r["correct"] for r in subset) / len(subset)
+    if sheets:
+        out["factsheet_coverage"] = _mean([r["coverage"] for r in sheets])
+        out["factsheet_seconds"] = _mean([r["seconds"] for r in sheets])
     return out
+
+
+def merge_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per backend: questions and fact sheets of several runs (e.g. a separate slow run) combined."""
+    merged: dict[str, dict[str, Any]] = {}
+    for r in results:
+        entry = merged.setdefault(r["backend"], {"backend": r["backend"], "questions": [], "factsheets": []})
+        entry["questions"] += r["questions"]
+        entry["factsheets"] += r["factsheets"]
+    for entry in merged.values():
+        entry["summary"] = summarise(entry["questions"], entry["factsheets"])
+    return list(merged.values())
 
 
 # ------------------------------------------------------------------------------------------ runs
@@ -238,11 +259,7 @@ def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], shee
                     "sentences": sum(len(s.sentences) for s in sheet.sections if s.key != "sources"),
                 })
                 _log(f"{backend} fact sheet {item['topic']!r}: {len(found)}/{len(item['must_mention'])}")
-        summary = summarise(rows)
-        if sheet_rows:
-            summary["factsheet_coverage"] = statistics.mean(r["coverage"] for r in sheet_rows)
-            summary["factsheet_seconds"] = statistics.mean(r["seconds"] for r in sheet_rows)
-        return {"backend": backend, "summary": summary, "questions": rows, "factsheets": sheet_rows}
+        return {"backend": backend, "summary": summarise(rows, sheet_rows), "questions": rows, "factsheets": sheet_rows}
     finally:
         services.close()
 
@@ -252,26 +269,31 @@ def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], shee
 
 def _fmt(value: Any, spec: str = ".2f") -> str:
     if isinstance(value, float):
-        return "n/a" if value != value else format(value, spec)
+        return "n/a" if math.isnan(value) else format(value, spec)
     return str(value)
 
 
 def _ok(backend: str, key: str, value: float) -> str:
     target = TARGETS.get(backend, {}).get(key)
-    if target is None or value != value:
+    if target is None or math.isnan(value):
         return ""
     good = value < target if key.endswith("_s") else value >= target
     return " ✅" if good else " ❌"
 
 
 def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
-    lines = [
-        "# Answer benchmark (sample corpus)",
-        "",
+    intro = (
         f"Generated by `{meta['command']}` on {meta['date']} ({meta['machine']}). Index: {meta['points']} chunks of "
         f"{meta['files']} files in `corpus/`, embedder `{meta['embedder']}`, today = {TODAY.isoformat()}. "
         f"{meta['questions']} questions ({meta['answerable']} answerable, "
-        f"{meta['questions'] - meta['answerable']} unanswerable) from `tests/eval/answers.jsonl`.",
+        f"{meta['questions'] - meta['answerable']} unanswerable) from `tests/eval/answers.jsonl`. "
+        f"Load average when the report was written: {meta.get('loadavg')} (the machine is shared; wall-clock "
+        "latencies grow with the load, CPU time much less)."
+    )
+    lines = [
+        "# Answer benchmark (sample corpus)",
+        "",
+        intro,
         "",
         "| metric | " + " | ".join(r["backend"] for r in results) + " | target |",
         "|---|" + "---|" * len(results) + "---|",
@@ -292,7 +314,7 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     row("false refusals (answerable)", "false_refusals", "d")
     row("ask latency p50 (s)", "p50_s", target="extractive < 1, local < 15")
     row("ask latency p95 (s)", "p95_s")
-    row("ask CPU time p50 (s, this process; load-independent)", "cpu_p50_s")
+    row("ask CPU time p50 (s, all threads of this process)", "cpu_p50_s")
     for stage in STAGES:
         cells = [_fmt(r["summary"]["stage_mean_s"][stage]) for r in results]
         lines.append(f"| mean {stage} time (s) | " + " | ".join(cells) + " | |")
@@ -329,13 +351,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ids", default=None, help="comma-separated question ids")
     parser.add_argument("--no-factsheets", action="store_true")
     parser.add_argument("--out", default="bench/results/answers.md", help="markdown output; JSON goes next to it")
+    parser.add_argument("--from-json", nargs="*", default=[], type=Path,
+                        help="add the results of earlier runs (their JSON files) to the report, e.g. a slow local run")
     args = parser.parse_args(argv)
 
     questions = _load_jsonl(EVAL_DIR / "answers.jsonl")
     if args.ids:
         wanted = set(args.ids.split(","))
         questions = [q for q in questions if q["id"] in wanted]
-    if args.limit:
+    if args.limit is not None:
         questions = questions[: args.limit]
     sheets = _load_jsonl(EVAL_DIR / "factsheets.jsonl")
     tmp = None
@@ -344,8 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="ccassist-answers-")
         index = Path(tmp.name) / "index"
     ensure_index(index)
-    results = [run_backend(b.strip(), index, questions, sheets, factsheets=not args.no_factsheets)
-               for b in args.backends.split(",") if b.strip()]
+    results = [r for path in args.from_json for r in json.loads(path.read_text(encoding="utf-8"))["results"]]
+    results += [run_backend(b.strip(), index, questions, sheets, factsheets=not args.no_factsheets)
+                for b in args.backends.split(",") if b.strip()]
+    results = merge_results(results)
     services = Services(Settings(), index_path=index)
     try:
         points = services.store.count()
@@ -353,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         services.close()
     meta = {
+        "loadavg": [round(x, 1) for x in os.getloadavg()],
         "command": "python bench/answers.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
         "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -370,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"wrote {out} and {out.with_suffix('.json')}")
     for r in results:
         s = r["summary"]
-        _log(f"{r['backend']}: correctness {s['correctness']:.2f}, refusal {s['refusal']:.2f}, "
+        _log(f"{r['backend']}: {s['questions']} questions, correctness {s['correctness']:.2f}, refusal {s['refusal']:.2f}, "
              f"citation precision {s['citation_precision']:.2f}, p50 {s['p50_s']:.2f}s, "
              f"kept unsupported {s['kept_unsupported']}")
     if tmp is not None:

@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N questions")
     parser.add_argument("--embedder", default=None)
     parser.add_argument("--out", default=str(RESULTS / "ask.md"))
+    parser.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
     parser.add_argument("--merge", action="store_true", help="keep other backends of the existing JSON")
     args = parser.parse_args(argv)
 
@@ -179,17 +180,21 @@ def main(argv: list[str] | None = None) -> int:
                            "questions": len(questions)}
     if args.merge and json_path.exists():
         old = json.loads(json_path.read_text())
+        res["previous_load"] = old.get("load")
         res["backends"], res["notes"] = old.get("backends", []), old.get("notes", [])
         res["command"] = old.get("command", "") + " ; " + res["command"]
     res["index"] = ensure_index(index, args.embedder)
     log(f"index: {res['index']}")
     with LoadWatch() as load:
-        for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+        ran = bool(backends)
+        for backend in backends:
             with LoadWatch() as bload:
                 r = run_backend(backend, index, questions, embedder=args.embedder)
             r["load"] = bload.summary()
             res["backends"] = [b for b in res["backends"] if b["backend"] != backend] + [r]
-    res["load"] = load.summary()
+    res["load"] = load.summary() if not (args.merge and res.get("previous_load")) or ran else res["previous_load"]
+    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *args.note]))
     out.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(res, indent=1, default=str, ensure_ascii=False))
     out.write_text(render(res))

@@ -112,13 +112,20 @@ def raw_encoder(embedder: Any, texts: list[str], batch: int) -> dict[str, float]
 
 
 def _edit_some(corpus: Path, share: float, seed: int) -> int:
-    """Append a sentence to a share of the Markdown/text documents (a typical small edit)."""
-    files = sorted(p for p in corpus.rglob("*") if p.suffix in (".md", ".txt"))
+    """Add a sentence at the end of a share of the Markdown, text and HTML documents (a typical small edit)."""
+    files = sorted(p for p in corpus.rglob("*") if p.suffix in (".md", ".txt", ".html"))
+    if not files:
+        return 0
     rng = random.Random(seed)
     picked = rng.sample(files, max(1, int(len(files) * share)))
+    note = "Nachtrag: Die Unterlagen wurden am 3. März 2026 aktualisiert."
     for p in picked:
-        p.write_text(p.read_text(encoding="utf-8") + "\nNachtrag: Die Unterlagen wurden aktualisiert.\n",
-                     encoding="utf-8")
+        text = p.read_text(encoding="utf-8")
+        if p.suffix == ".html":
+            text = text.replace("</article>", f"<p>{note}</p></article>", 1)
+        else:
+            text += f"\n{note}\n"
+        p.write_text(text, encoding="utf-8")
     return len(picked)
 
 
@@ -209,7 +216,8 @@ def ingest_size(size: int, *, embedder_name: str, workdir: Path, seed: int = 42,
 # ----------------------------------------------------------------------------------- encoder sweep
 
 SWEEP: list[dict[str, Any]] = [
-    *({"embedder": "e5-small", "threads": 2, "batch": b} for b in (1, 8, 16, 32, 64, 128)),
+    *({"embedder": "e5-small", "threads": 2, "batch": b} for b in (8, 32, 128)),
+    {"embedder": "e5-small", "threads": 1, "batch": 1},
     {"embedder": "e5-small", "threads": 1, "batch": 32},
     {"embedder": "e5-small", "threads": 2, "batch": 32, "sort": True},
     {"embedder": "e5-small", "threads": 2, "batch": 32, "wait_policy": "PASSIVE"},
@@ -217,7 +225,6 @@ SWEEP: list[dict[str, Any]] = [
     {"embedder": "e5-small", "threads": 2, "batch": 32, "compete": True, "wait_policy": "PASSIVE"},
     {"embedder": "e5-small", "threads": 2, "batch": 32, "variant": "enpt"},
     {"embedder": "use-m3", "threads": 2, "batch": 32},
-    {"embedder": "use-m3", "threads": 2, "batch": 128},
 ]
 
 
@@ -331,14 +338,15 @@ def render(res: dict[str, Any]) -> str:
                "(HNSW + payload indexes), reported separately.\n")
     if res.get("sizes"):
         out.append("## Throughput\n")
-        out.append("| chunks | docs | embedder | raw encoder passages/s | ingest chunks/s | ratio | target | "
+        out.append("| chunks | docs | embedder | pipeline | raw encoder passages/s | ingest chunks/s | ratio | target | "
                    "ingest s | index build s | peak RSS MiB | index MiB | load (ingest) |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in res["sizes"]:
             i, raw = r["ingest"], r["raw_encoder"]
             ok = "met" if r["ratio"] >= TARGET_RATIO else "missed"
             raw_note = f"{raw['passages_per_s']}" + (f" (sample {raw['passages']})" if raw.get("sampled") else "")
-            out.append(f"| {i['chunks']} | {i['documents']} | {r['embedder']} | {raw_note} | {i['chunks_per_s']} | "
+            pipe = "this tree" if r.get("pipeline", "ingest/pipeline.py") == "ingest/pipeline.py" else "before (HEAD)"
+            out.append(f"| {i['chunks']} | {i['documents']} | {r['embedder']} | {pipe} | {raw_note} | {i['chunks_per_s']} | "
                        f"{r['ratio']} | {ok if r['embedder'] == 'e5-small' else '(not the default)'} | {i['seconds']} | "
                        f"{_fmt(i.get('index_build_s'))} | {i['peak_rss_mib']} | {i['index_mib']} | "
                        f"{r['load_ingest']['mean']} |")
@@ -420,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(RESULTS / "ingest.md"))
     parser.add_argument("--merge", action="store_true",
                         help="add these rows to the existing JSON next to --out instead of replacing it")
+    parser.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
+    parser.add_argument("--sweep-from", default=None, help="take the encoder-sweep rows from this results JSON")
     parser.add_argument("--encoder-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -432,16 +442,21 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"machine": machine(), "command": command_line(), "sizes": [], "sweep": [], "notes": []}
     if args.merge and json_path.exists():
         old = json.loads(json_path.read_text())
+        res["previous_load"] = old.get("load")
         res["sizes"], res["sweep"], res["notes"] = old.get("sizes", []), old.get("sweep", []), old.get("notes", [])
         res["extrapolated"] = old.get("extrapolated", [])
         res["command"] = old.get("command", "") + " ; " + res["command"]
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ccassist-bench-ingest-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.sweep_from:
+        res["sweep"] = json.loads(Path(args.sweep_from).read_text()).get("sweep", [])
     with LoadWatch() as load:
         if args.encoder_sweep:
             log(f"encoder sweep on {args.sweep_n} passages")
             res["sweep"] = encoder_sweep(SWEEP, args.sweep_n, args.sweep_repeats)
-        for size in [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes else []:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes else []
+        ran = bool(sizes) or args.encoder_sweep
+        for size in sizes:
             log(f"ingest {size} chunks with {args.embedder}")
             r = ingest_size(size, embedder_name=args.embedder, workdir=workdir, seed=args.seed,
                             raw_sample=args.raw_sample, pipeline=args.pipeline, reingest=not args.no_reingest)
@@ -450,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             res["sizes"] = [x for x in res["sizes"]
                             if not (x["size"] == size and x["embedder"] == args.embedder
                                     and x.get("pipeline") == r.get("pipeline"))] + [r]
-    res["load"] = load.summary()
+    res["load"] = load.summary() if not (args.merge and res.get("previous_load")) or ran else res["previous_load"]
+    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *args.note]))
     out.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(res, indent=1, default=str))
     out.write_text(render(res))

@@ -357,9 +357,14 @@ def run_bench(
     latency_questions: int = 300,
     settings_names: list[str] | None = None,
     base_settings: Settings | None = None,
+    timing_only: bool = False,
     log: Any = _log,
 ) -> dict[str, Any]:
-    """Run the benchmark and return everything as a JSON-able dict (see ``render_markdown``)."""
+    """Run the benchmark and return everything as a JSON-able dict (see ``render_markdown``).
+
+    ``timing_only`` measures ingest throughput and query latency only (no BM25, quality runs or sweep),
+    for re-measuring timings on a quieter machine and merging them into an earlier result.
+    """
     if quick and n_paragraphs is None:
         n_paragraphs = QUICK_PARAGRAPHS
     data = load_data(n_paragraphs, max_questions)
@@ -403,7 +408,7 @@ def run_bench(
     # --- BM25 (independent of the embedder)
     t0 = time.perf_counter()
     bm25: dict[str, dict[str, Any]] = {}
-    for sname in names:
+    for sname in ([] if timing_only else names):
         qlang, idx = SETTINGS[sname]
         if idx == "mixed":
             docs = data.corpus["de"] + data.corpus["en"]
@@ -464,7 +469,7 @@ def run_bench(
             cached = CachedQueryEmbedder(raw)
             results: dict[str, dict[str, Any]] = {}
             engine_ms: list[float] = []
-            for sname in names:
+            for sname in ([] if timing_only else names):
                 qlang, iname = SETTINGS[sname]
                 index = indexes[iname]
                 searcher = _searcher(settings, index.store, cached, sparse)
@@ -495,20 +500,25 @@ def run_bench(
             latency: dict[str, Any] = {"index": "mixed", "points": lat_index.info["points"], "questions": len(lat_qs),
                                        "loadavg_before": _loadavg()}
             embed_only: list[float] = []
-            for mode in ("sparse", "dense", "hybrid"):
-                total, engine = [], []
-                for q in lat_qs:
+            lat_modes = ("sparse", "dense", "hybrid")
+            total: dict[str, list[float]] = {m: [] for m in lat_modes}
+            engine: dict[str, list[float]] = {m: [] for m in lat_modes}
+            # Modes interleaved per question, so a burst of load on a shared machine hits all modes alike.
+            for q in lat_qs:
+                for mode in lat_modes:
                     t0 = time.perf_counter()
                     searcher.search_hits(q, k=TOP, mode=mode, language=None)
-                    total.append((time.perf_counter() - t0) * 1000)
-                    engine.append(searcher.last_timing.query_ms)
+                    total[mode].append((time.perf_counter() - t0) * 1000)
+                    engine[mode].append(searcher.last_timing.query_ms)
                     if mode == "dense":
                         embed_only.append(searcher.last_timing.embed_ms)
-                latency[mode] = latency_summary(total)
-                latency[f"{mode}_engine_only"] = latency_summary(engine)
+            for mode in lat_modes:
+                latency[mode] = latency_summary(total[mode])
+                latency[f"{mode}_engine_only"] = latency_summary(engine[mode])
             latency["query_embedding_only"] = latency_summary(embed_only)
             latency["loadavg_after"] = _loadavg()
-            latency["hybrid_engine_only_all_runs"] = latency_summary(engine_ms)
+            if engine_ms:
+                latency["hybrid_engine_only_all_runs"] = latency_summary(engine_ms)
             log(f"[{emb_name}] latency hybrid p50 {latency['hybrid']['p50_ms']} ms, "
                 f"engine-only p50 {latency['hybrid_engine_only']['p50_ms']} ms")
 
@@ -517,7 +527,7 @@ def run_bench(
             entry["targets"] = _targets(results)
             entry["hybrid_vs_best_single"] = _hybrid_vs_best(results)
 
-            if sweep and emb_name == sweep_embedder:
+            if sweep and not timing_only and emb_name == sweep_embedder:
                 entry["sweep"] = run_sweep(settings, indexes, data, names, cached, sparse, results, log)
             out["embedders"][emb_name] = entry
         finally:
@@ -525,7 +535,7 @@ def run_bench(
                 index.store.close()
             tmp_ctx.cleanup()
 
-    if sweep and sweep_embedder in out["embedders"]:
+    if sweep and not timing_only and sweep_embedder in out["embedders"]:
         out["recommendation"] = recommend(out["embedders"][sweep_embedder]["sweep"], base_settings_dump)
     return out
 
@@ -726,9 +736,17 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
             lines.append(f"| {mode} | {lat[mode]['p50_ms']} | {lat[mode]['p95_ms']} | "
                          f"{lat[mode + '_engine_only']['p50_ms']} | {lat[mode + '_engine_only']['p95_ms']} |")
         q = lat["query_embedding_only"]
-        a = lat["hybrid_engine_only_all_runs"]
-        lines += ["", f"Query embedding alone p50 {q['p50_ms']} ms / p95 {q['p95_ms']} ms. Engine-only hybrid latency "
-                  f"over all {a['n']} hybrid queries of the quality runs: p50 {a['p50_ms']} ms / p95 {a['p95_ms']} ms."]
+        lines += ["", f"Query embedding alone p50 {q['p50_ms']} ms / p95 {q['p95_ms']} ms."]
+        a = lat.get("hybrid_engine_only_all_runs")
+        if a:
+            lines[-1] += (f" Engine-only hybrid latency over all {a['n']} hybrid queries of the quality runs"
+                          f"{' (main run)' if e.get('timing_run') else ''}: p50 {a['p50_ms']} ms / p95 {a['p95_ms']} ms.")
+        if e.get("timing_run"):
+            t = e["timing_run"]
+            lines += ["", f"Ingest throughput and query latency above come from a separate timing run "
+                      f"(`{t['command']}`, {t['date']}, load average at start {t['loadavg_at_start']}); the main run "
+                      f"measured {t['main_run']['passages_per_s']} passages/s and hybrid p50 "
+                      f"{t['main_run']['hybrid_p50_ms']} ms under load average {t['main_run']['loadavg']}."]
 
         if "sweep" in e:
             sw = e["sweep"]
@@ -765,10 +783,109 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
         if "delta_per_setting" in rec:
             lines.append("- recommended minus current default, MRR@10 per setting: "
                          + ", ".join(f"{n} {d:+.4f}" for n, d in rec["delta_per_setting"].items()))
+        sw = next((e["sweep"] for e in res["embedders"].values() if "sweep" in e), None)
+        if sw:
+            best = max(sw["grid"], key=lambda p: p["mean_mrr@10"])
+            for label, point in (("recommended", next(p for p in sw["grid"] if p["knobs"] == rec["knobs"])),
+                                 ("best grid point", best)):
+                checks = []
+                for sname, tgt in TARGETS.items():
+                    if sname in point["results"]:
+                        r = point["results"][sname]
+                        checks.append(f"{sname} R@5 {r['recall@5']:.3f} {_mark(r['recall@5'] >= tgt['recall@5'])} "
+                                      f"MRR@10 {r['mrr@10']:.3f} {_mark(r['mrr@10'] >= tgt['mrr@10'])}")
+                k = point["knobs"]
+                lines.append(f"- targets with the {label} (`{k['fusion']} k={k['rrf_k']} sw={k['sparse_weight']} "
+                             f"xw={k['crosslingual_sparse_weight']}`): " + "; ".join(checks))
+    lines += _findings(res)
     return "\n".join(lines) + "\n"
 
 
+def _findings(res: dict[str, Any]) -> list[str]:
+    """Observations computed from this run's numbers (no hand-typed figures)."""
+    out = ["", "## Findings", ""]
+    sw_emb = next((n for n, e in res["embedders"].items() if "sweep" in e), None)
+    if sw_emb:
+        grid = res["embedders"][sw_emb]["sweep"]["grid"]
+        cur = res["product_settings"]
+
+        def point(**kw: Any) -> dict[str, Any] | None:
+            want = {k: cur[k] for k in SWEEP_KEYS} | kw
+            return next((p for p in grid if all(p["knobs"][k] == want[k] for k in SWEEP_KEYS)), None)
+
+        p0, pc, p1 = point(crosslingual_sparse_weight=0.0), point(), point(crosslingual_sparse_weight=1.0)
+        if p0 and pc and p1:
+            xs = [n for n in CROSSLINGUAL if n in p0["results"]]
+            out.append(
+                "- **Qdrant's RRF weights divide the rank, they do not scale the score**: "
+                "score = 1 / ((rank + 1) / w + k - 1). At k = " + str(cur["rrf_k"]) + " a weight of "
+                + str(cur["crosslingual_sparse_weight"]) + " turns a rank-1 contribution of 1/" + str(cur["rrf_k"])
+                + f" into 1/{(1 / cur['crosslingual_sparse_weight'] + cur['rrf_k'] - 1) if cur['crosslingual_sparse_weight'] else 'inf':g}"
+                ", so the cross-lingual sparse prefetch (an English question stemmed as German, matching names and "
+                "numbers of the wrong paragraphs) keeps almost full say. " + sw_emb + " hybrid MRR@10, cross-lingual "
+                "weight 0 / current / 1: " + "; ".join(
+                    f"{n} {p0['results'][n]['mrr@10']:.3f} / {pc['results'][n]['mrr@10']:.3f} / {p1['results'][n]['mrr@10']:.3f}"
+                    for n in xs) + ".")
+        if p0:
+            e = res["embedders"][sw_emb]
+            same = [n for n in CROSSLINGUAL if n in p0["results"]
+                    and abs(p0["results"][n]["mrr@10"] - e["results"][n]["dense"]["mrr@10"]) < 1e-4]
+            if same:
+                out.append(
+                    "- With cross-lingual weight 0 a question over a one-language index of the other language is "
+                    "dense-only (hybrid = dense on " + ", ".join(same) + "), so the cross-lingual targets measure the "
+                    "embedder: " + sw_emb + " dense gives " + "; ".join(
+                        f"{n} R@5 {e['results'][n]['dense']['recall@5']:.3f} MRR@10 {e['results'][n]['dense']['mrr@10']:.3f}"
+                        for n in same) + ".")
+                meets = [p for p in grid if all(p["results"][n][m] >= TARGETS[n][m] for n in same for m in TARGETS[n])]
+                if not meets:
+                    out[-1] += (" No point of the sweep reaches the cross-lingual targets; that needs a stronger "
+                                "multilingual embedder (st:/openai: backends) or a reranker, not fusion.")
+        dbsf = next((p for p in grid if p["knobs"]["fusion"] == "dbsf"), None)
+        if dbsf and p0:
+            out.append("- DBSF takes no weights, so it cannot damp the cross-lingual prefetch: " + "; ".join(
+                f"{n} {dbsf['results'][n]['mrr@10']:.3f} (RRF with weight 0: {p0['results'][n]['mrr@10']:.3f})"
+                for n in CROSSLINGUAL if n in dbsf["results"]) + f"; mean MRR@10 {dbsf['mean_mrr@10']:.4f} vs "
+                f"{p0['mean_mrr@10']:.4f}.")
+    for emb, e in res["embedders"].items():
+        r = e["results"]
+        mono = [n for n in ("de->de", "en->en") if n in r and r[n]["sparse"]["mrr@10"] > r[n]["dense"]["mrr@10"]]
+        if mono:
+            out.append(f"- `{emb}`: sparse beats dense monolingually ({', '.join(mono)}), and RRF with equal "
+                       "weights then lands between the two, so hybrid < max(dense, sparse) there is expected for "
+                       "this embedder.")
+    return out
+
+
 # ----------------------------------------------------------------------------------------------- CLI
+def _timing_only(args: argparse.Namespace) -> int:
+    path = Path(args.timing_only)
+    res = json.loads(path.read_text(encoding="utf-8"))
+    command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(__file__, Path.cwd())] + sys.argv[1:])
+    timing = run_bench([e.strip() for e in args.embedders.split(",") if e.strip()], quick=res["quick"],
+                       sweep=False, latency_questions=args.latency_questions, timing_only=True)
+    for name, t in timing["embedders"].items():
+        e = res["embedders"].get(name)
+        if e is None:
+            continue
+        main_lat = e["latency"]
+        t["latency"].setdefault("hybrid_engine_only_all_runs", main_lat.get("hybrid_engine_only_all_runs"))
+        e["timing_run"] = {"command": command, "date": timing["date"],
+                           "loadavg_at_start": timing["machine"]["loadavg_at_start"],
+                           "main_run": {"passages_per_s": e["ingest"]["passages_per_s"],
+                                        "hybrid_p50_ms": main_lat["hybrid"]["p50_ms"],
+                                        "loadavg": e["ingest"]["loadavg_before_after"][0],
+                                        "ingest": e["ingest"], "latency": main_lat}}
+        e["ingest"], e["latency"] = t["ingest"], t["latency"]
+    md = render_markdown(res, res["command"])
+    print(md)
+    out = Path(args.out)
+    out.write_text(md, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _log(f"merged timings into {out.with_suffix('.json')} and wrote {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--embedders", default="e5-small,use-m3", help="comma-separated embedder names")
@@ -777,6 +894,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true", help="skip the fusion sweep")
     parser.add_argument("--latency-questions", type=int, default=300)
     parser.add_argument("--out", default="bench/results/retrieval.md", help="markdown output; JSON goes next to it")
+    parser.add_argument("--timing-only", metavar="JSON", help="measure ingest throughput and query latency only "
+                        "and merge them into the result JSON of an earlier full run (for a quieter machine)")
     parser.add_argument("--render", metavar="JSON", help="re-render the markdown (and the recommendation) from a "
                         "result JSON of an earlier run instead of running the bench")
     args = parser.parse_args(argv)
@@ -791,6 +910,8 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(md, encoding="utf-8")
         out.with_suffix(".json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return 0
+    if args.timing_only:
+        return _timing_only(args)
     command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(__file__, Path.cwd())] + (argv if argv is not None else sys.argv[1:]))
     res = run_bench([e.strip() for e in args.embedders.split(",") if e.strip()], quick=args.quick,
                     n_paragraphs=args.paragraphs, sweep=not args.no_sweep, latency_questions=args.latency_questions)

@@ -54,9 +54,11 @@ from bench._common import (  # noqa: E402
     dir_size,
     header,
     latency,
+    loadavg,
     log,
     machine,
     rss_mib,
+    runnable,
 )
 from bench.corpus_gen import SENTENCES, TOPICS, generate_docs  # noqa: E402
 from core.embedders import DenseEmbedder  # noqa: E402
@@ -214,15 +216,37 @@ def prefetch_sets(searcher: Any, fixed: _FixedEmbedder, qs: Sequence[tuple[str, 
     return out
 
 
+def timed_rounds(calls: Sequence[Any], rounds: int) -> dict[str, Any]:
+    """Latency of ``calls`` (no-argument callables) in ``rounds`` slices, each with the CPU contention it saw.
+
+    On a shared machine other jobs come and go within seconds; the slice with the fewest runnable
+    tasks (sampled before every call, chosen by contention, not by its latency) is reported as the
+    quietest round beside the numbers over all calls.
+    """
+    per = max(1, math.ceil(len(calls) / max(1, rounds)))
+    all_ms: list[float] = []
+    out_rounds = []
+    for r in range(0, len(calls), per):
+        ms, busy = [], []
+        for call in calls[r : r + per]:
+            busy.append(runnable())
+            t0 = time.perf_counter()
+            call()
+            ms.append((time.perf_counter() - t0) * 1000)
+        all_ms += ms
+        out_rounds.append({**latency(ms), "runnable": round(sum(busy) / len(busy), 2)})
+    quietest = min(out_rounds, key=lambda x: x["runnable"])
+    return {**latency(all_ms), "rounds": out_rounds, "quietest": quietest}
+
+
 def engine_latency(store: Store, prefetches: Sequence[Any], *, filters: Sequence[Filter | None], rrf_k: int = 2,
-                   k: int = 10) -> dict[str, Any]:
-    ms: list[float] = []
-    for i, pfs in enumerate(prefetches):
-        flt = filters[i % len(filters)]
-        t0 = time.perf_counter()
-        store.query(pfs, limit=k, filter=flt, fusion="rrf", rrf_k=rrf_k)
-        ms.append((time.perf_counter() - t0) * 1000)
-    return latency(ms)
+                   k: int = 10, rounds: int = 5) -> dict[str, Any]:
+    calls = [
+        (lambda pfs=pfs, flt=filters[i % len(filters)]: store.query(pfs, limit=k, filter=flt, fusion="rrf",
+                                                                     rrf_k=rrf_k))
+        for i, pfs in enumerate(prefetches)
+    ]
+    return timed_rounds(calls, rounds)
 
 
 def qps(store: Store, prefetches: Sequence[Any], callers: int, seconds: float) -> dict[str, Any]:
@@ -320,13 +344,14 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
     if e2e_embedder is not None:
         real = HybridSearcher(settings, store, embedder=e2e_embedder)
         real.search(qs[0][0])
-        ms, embed_ms = [], []
-        for text, _lang in qs[:e2e_queries]:
-            t0 = time.perf_counter()
+        embed_ms: list[float] = []
+
+        def one(text: str) -> None:
             real.search(text, k=10)
-            ms.append((time.perf_counter() - t0) * 1000)
             embed_ms.append(real.last_timing.embed_ms)
-        res["e2e"] = {"search": latency(ms), "query_embedding": latency(embed_ms),
+
+        search = timed_rounds([lambda t=text: one(t) for text, _lang in qs[:e2e_queries]], 5)
+        res["e2e"] = {"search": search, "query_embedding": latency(embed_ms),
                       "embedder": getattr(e2e_embedder, "name", "?"),
                       "note": "index vectors synthetic; query path real (language, embedding, sparse, engine, results)"}
         log(f"  e2e: {res['e2e']['search']}")
@@ -357,6 +382,55 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
         log(f"  client: {res['client']}")
         cstore.close()
     return res
+
+
+def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization: str | None = None) -> dict[str, Any]:
+    """Build an ``n``-point index under a time budget, recording throughput and memory as it grows.
+
+    For sizes whose full run does not fit the session: what the build reached, at which rate, with
+    which RSS, and whether the HNSW build finished, so the limit is measured rather than guessed.
+    """
+    path = workdir / f"probe-{n}-{quantization or 'none'}"
+    shutil.rmtree(path, ignore_errors=True)
+    store = edge_store(path, quantization)
+    t0 = time.perf_counter()
+    progress = []
+    done = 0
+    for batch in synthetic_batches(n, seed=seed):
+        store.upsert(batch)
+        done += len(batch)
+        if done % 20_000 < len(batch) or done >= n:
+            progress.append({"points": done, "s": round(time.perf_counter() - t0, 1), "rss_mib": rss_mib(),
+                             "load": loadavg()[:1]})
+            log(f"  probe {progress[-1]}")
+        if time.perf_counter() - t0 > max_s:
+            break
+    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "budget_s": max_s,
+                           "upserted": done, "upsert_s": round(time.perf_counter() - t0, 1), "progress": progress}
+    store.flush()
+    if done >= n and time.perf_counter() - t0 < max_s:
+        finished = threading.Event()
+        opt: dict[str, float] = {}
+
+        def optimize() -> None:
+            t = time.perf_counter()
+            store.optimize()
+            opt["s"] = time.perf_counter() - t
+            finished.set()
+
+        threading.Thread(target=optimize, daemon=True).start()
+        peak = rss_mib()
+        while not finished.wait(5) and time.perf_counter() - t0 < max_s:
+            peak = max(peak, rss_mib())
+        res["optimize_s"] = round(opt["s"], 1) if "s" in opt else None
+        res["optimize_finished"] = finished.is_set()
+        res["rss_peak_during_optimize_mib"] = peak
+    res["rss_mib"] = rss_mib()
+    res["index_mib"] = round(dir_size(path) / 2**20, 1)
+    if res.get("optimize_finished"):
+        store.close()
+        shutil.rmtree(path, ignore_errors=True)
+    return res  # an unfinished optimize keeps running in its thread until the process exits
 
 
 def corpus_e2e(embedder_name: str, n_queries: int) -> dict[str, Any]:
@@ -467,6 +541,13 @@ def _lat(d: dict[str, Any] | None) -> str:
     return f"{d['p50']} / {d['p95']} / {d['p99']}"
 
 
+def _quiet(d: dict[str, Any] | None) -> str:
+    q = (d or {}).get("quietest")
+    if not q:
+        return "–"
+    return f"{q['p50']} / {q['p95']} (n={q['n']}, runnable {q['runnable']})"
+
+
 def render(res: dict[str, Any]) -> str:
     out = [header("Search latency", res["machine"], res["command"], res.get("load"))]
     out.append("Targets (2 cores): hybrid p95 < 10 ms engine-only and < 150 ms end to end at 100k chunks; "
@@ -487,6 +568,14 @@ def render(res: dict[str, Any]) -> str:
                        f"{_lat(r['engine']['filtered'])} | {_lat(r['facets']['top_hits_docs'])} | "
                        f"{_lat(r['facets']['whole_index'])} | {r['dense_recall'].get('recall@10', '–')} | "
                        f"{r.get('load', {}).get('mean', '–')} |")
+        out.append("")
+        out.append("Quietest round (the fifth of the queries that ran with the fewest runnable tasks on the machine, "
+                   "p50 / p95 ms; chosen by contention, not by latency):\n")
+        out.append("| chunks | quantisation | engine hybrid | engine filtered | end to end |")
+        out.append("|---|---|---|---|---|")
+        for r in rows:
+            out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {_quiet(r['engine']['no_filter'])} | "
+                       f"{_quiet(r['engine']['filtered'])} | {_quiet(r.get('e2e', {}).get('search'))} |")
         out.append("")
         out.append("## Throughput with concurrent callers (hybrid, no filter)\n")
         out.append("| chunks | quantisation | 1 caller QPS | 4 callers QPS | 16 callers QPS | p95 at 16 callers ms |")
@@ -522,6 +611,17 @@ def render(res: dict[str, Any]) -> str:
                 out.append(f"| {r['size']} | {_lat(c['no_filter'])} | {_lat(c['filtered'])} | "
                            f"{_lat(r['engine']['no_filter'])} | {c['ratio_p50']} | {c['ratio_p50_filtered']} |")
             out.append("")
+    if res.get("probes"):
+        out.append("## Build probes (sizes that did not fit a full run)\n")
+        out.append("| chunks | quantisation | budget min | upserted | upsert s | points/s | RSS MiB at end | "
+                   "HNSW build finished | HNSW build s | index MiB |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+        for p in res["probes"]:
+            rate = round(p["upserted"] / p["upsert_s"], 1) if p["upsert_s"] else "–"
+            out.append(f"| {p['size']} | {p['quantization']} | {round(p['budget_s'] / 60, 1)} | {p['upserted']} | "
+                       f"{p['upsert_s']} | {rate} | {p['rss_mib']} | {p.get('optimize_finished', False)} | "
+                       f"{p.get('optimize_s', '–')} | {p['index_mib']} |")
+        out.append("")
     if res.get("notes"):
         out.append("## Notes\n")
         out += [f"- {n}" for n in res["notes"]]
@@ -545,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--out", default=str(RESULTS / "search.md"))
+    parser.add_argument("--probe", type=int, default=None,
+                        help="only build this many points under --probe-minutes and record how far it got")
+    parser.add_argument("--probe-minutes", type=float, default=20.0)
+    parser.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
     parser.add_argument("--merge", action="store_true", help="keep other sizes of the existing JSON")
     args = parser.parse_args(argv)
 
@@ -553,8 +657,10 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"machine": machine(), "command": command_line(), "sizes": [], "notes": []}
     if args.merge and json_path.exists():
         old = json.loads(json_path.read_text())
+        res["previous_load"] = old.get("load")
         res["sizes"], res["notes"] = old.get("sizes", []), old.get("notes", [])
         res["corpus_e2e"] = old.get("corpus_e2e")
+        res["probes"] = old.get("probes", [])
         res["command"] = old.get("command", "") + " ; " + res["command"]
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ccassist-bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -567,7 +673,14 @@ def main(argv: list[str] | None = None) -> int:
 
         e2e = get_embedder(Settings(embedder=args.e2e_embedder))
     with LoadWatch() as load:
-        for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.probe is None else []
+        ran = bool(sizes) or args.probe is not None
+        if args.probe is not None:
+            log(f"build probe: {args.probe} points, {args.probe_minutes} min budget")
+            probe = build_probe(args.probe, workdir=workdir, seed=args.seed, max_s=args.probe_minutes * 60,
+                                quantization=args.quantization)
+            res["probes"] = [p for p in res.get("probes", []) if p["size"] != probe["size"]] + [probe]
+        for n in sizes:
             log(f"size {n}")
             with LoadWatch() as size_load:
                 r = run_size(n, workdir=workdir, seed=args.seed, n_queries=args.queries,
@@ -578,10 +691,11 @@ def main(argv: list[str] | None = None) -> int:
             q = r["quantization"]
             res["sizes"] = [x for x in res["sizes"] if not (x["size"] == n and x.get("quantization") == q)] + [r]
             json_path.write_text(json.dumps(res, indent=1, default=str))  # partial results survive a kill
-        if e2e is not None and not args.no_corpus:
+        if e2e is not None and not args.no_corpus and args.probe is None:
             log("end to end on the sample corpus")
             res["corpus_e2e"] = {**corpus_e2e(args.e2e_embedder, args.e2e_queries), "embedder": args.e2e_embedder}
-    res["load"] = load.summary()
+    res["load"] = load.summary() if not (args.merge and res.get("previous_load")) or ran else res["previous_load"]
+    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *args.note]))
     out.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(res, indent=1, default=str))
     out.write_text(render(res))

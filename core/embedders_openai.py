@@ -55,8 +55,7 @@ def parse_urls(raw: str | None) -> list[str]:
     for part in (raw or "").split(","):
         url = part.strip().rstrip("/")
         for suffix in ("/embeddings", "/v1"):
-            if url.endswith(suffix):
-                url = url[: -len(suffix)]
+            url = url.removesuffix(suffix)
         if url:
             urls.append(url)
     return urls
@@ -113,8 +112,8 @@ class OpenAIEmbedder(DenseEmbedder):
 
     # -- the DenseEmbedder interface ------------------------------------------------------------
 
-    @property  # type: ignore[override]
-    def dim(self) -> int:
+    @property
+    def dim(self) -> int:  # type: ignore[override]  # the base declares a plain attribute
         """Vector size, learnt from the first response (one tiny probe request if nothing was embedded yet)."""
         if self._dim is None:
             self._embed_batch(["dimension probe"], "query")

@@ -43,7 +43,7 @@ from core.store import COLLECTIONS, PointData, Store, StoreInfo, open_store
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT", "VERSION", "MigrationReport", "export_index", "import_index", "read_header", "ensure_collections"]
+__all__ = ["FORMAT", "VERSION", "MigrationReport", "ensure_collections", "export_index", "import_index", "read_header"]
 
 FORMAT = "ccassist-index"
 VERSION = 1
@@ -251,16 +251,16 @@ def import_index(
             if record.get("end"):
                 trailer = record
                 break
-            name = record.get("collection")
-            if name not in pending:
-                raise InvalidInput(f"{path}: a point of collection {name!r}, which the header does not announce")
+            collection = record.get("collection")
+            if not isinstance(collection, str) or collection not in pending:
+                raise InvalidInput(f"{path}: a point of collection {collection!r}, which the header does not announce")
             sparse = record["sparse"]
-            pending[name].append(PointData(
+            pending[collection].append(PointData(
                 id=str(record["id"]), dense=_decode_dense(record["dense"]),
                 sparse=SparseVec(list(sparse["indices"]), list(sparse["values"])), payload=record["payload"],
             ))
-            if len(pending[name]) >= batch:
-                flush(name)
+            if len(pending[collection]) >= batch:
+                flush(collection)
         for name in pending:
             flush(name)
         if trailer is None:

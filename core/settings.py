@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, description="Passages per embedding call")
     embed_threads: int = Field(2, description="CPU threads of the in-process embedder")
+    embed_query_threads: int = Field(
+        1, ge=1,
+        description="CPU threads of the e5-small embedder for a search query: one thread avoids OpenMP barrier "
+        "stalls when the cores are busy (query p50 45-168 ms with 1 thread vs 287-587 ms with 2 on a loaded "
+        "2-core machine, bench/results/search.md)",
+    )
     ingest_batch_chunks: int = Field(
         64, ge=1,
         description="Ingest gathers the chunks of several documents into one encoder call of about this many "

@@ -73,8 +73,8 @@ __all__ = [
     "Passage",
     "documents_from_store",
     "event_cues",
-    "extract_exchanges",
     "exchange_id",
+    "extract_exchanges",
     "passages_of",
     "record_summary",
     "refine_with_llm",
@@ -528,9 +528,7 @@ def _sections(builder: _Builder, scope: Sequence[Passage]) -> None:
             continue
         if _NEXT_HEADING.search(heading):
             field = "next_steps"
-        elif _OUTCOME_HEADING.search(heading):
-            field = "outcomes"
-        elif lead_heading == heading and _BULLET.match(p.text):
+        elif _OUTCOME_HEADING.search(heading) or lead_heading == heading and _BULLET.match(p.text):
             field = "outcomes"
         else:
             if p.text.rstrip().endswith(":") and _OUTCOME_LEAD.search(p.text):

@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Ingestor", "discover", "FileEvent", "IGNORE_FILE"]
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: title, headings and pages are part of the content hash
 IGNORE_FILE = ".ccassistignore"
 # Documents parsed ahead of the encoder: enough to fill a cross-document encoder batch.
 _LOOKAHEAD = 16
@@ -222,11 +223,21 @@ def metadata_view(doc: ParsedDocument, max_chars: int = METADATA_MAX_CHARS) -> P
 
 
 def content_hash(doc: ParsedDocument, settings: Settings) -> str:
-    """Hash of everything that determines a document's points."""
+    """Hash of everything that determines a document's points.
+
+    Title, headings and pages are part of it: they are in every chunk's embedded text and payload.
+    Hashing only the section texts made two files that differ only in a heading one "duplicate",
+    and an edited heading or title "unchanged" (tests/reliability/test_bad_inputs.py). Sections are
+    hashed one by one, so a 50 MB text is not joined into one more copy of itself.
+    """
     h = hashlib.sha256()
     h.update(f"v{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{settings.default_visibility}|".encode())
     h.update(json.dumps(doc.front_matter, sort_keys=True, default=str).encode())
-    h.update(doc.text.encode("utf-8", "surrogatepass"))
+    h.update(f"|{doc.title or ''}\x00".encode("utf-8", "surrogatepass"))
+    for section in doc.sections:
+        h.update(f"{section.page}|{section.heading or ''}|".encode("utf-8", "surrogatepass"))
+        h.update(section.text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
     return h.hexdigest()
 
 
@@ -252,6 +263,9 @@ class Ingestor:
         self.counters: dict[str, int] = {}
         self._summary_embedder = _PrimedEmbedder(self.embedder)
         self._indexed_sources: set[str] = set()
+        # The write worker may create the index while the parse worker looks documents up in it: a
+        # lookup must not see the shard before its payload indexes exist.
+        self._store_lock = threading.Lock()
         # Exchange records (ingest/exchanges.py) live in a second collection and follow the chunks.
         self.exchanges = (
             ExchangeIndex(exchange_store, embedder=self._summary_embedder, sparse=self.sparse, llm=exchange_llm)
@@ -313,7 +327,13 @@ class Ingestor:
         return self.store.count(flt) >= expected
 
     def _existing_sources(self, doc_id: str) -> list[str]:
-        return [str(value) for value, _ in self.store.facet("source", filter=Filter(must=[Match("doc_id", doc_id)]))]
+        with self._store_lock:
+            hits = self.store.facet("source", filter=Filter(must=[Match("doc_id", doc_id)]))
+        return [str(value) for value, _ in hits]
+
+    def _ensure_store(self) -> None:
+        with self._store_lock:
+            self.store.ensure(self.embedder.dim)
 
     def _drop_stale(self, source: str, keep_doc_id: str) -> None:
         self.store.delete_by_filter(Filter(must=[Match("source", source)], must_not=[Match("doc_id", keep_doc_id)]))
@@ -349,7 +369,7 @@ class Ingestor:
         sparse_seconds = 0.0
         for moved in item.moved_from:  # the file was renamed: re-index under the new name
             self.remove_source(moved)
-        self.store.ensure(self.embedder.dim)
+        self._ensure_store()
         if self.exchanges is not None:  # new records first, then the source's old ones go (with the old chunks)
             self._summary_embedder.prime(item.summary_vectors)
             try:
@@ -551,6 +571,8 @@ class Ingestor:
         assert item.meta is not None
         doc_id = item.meta.doc_id
         existing = self._existing_sources(doc_id)
+        if claimed.get(doc_id) == item.source:  # the same file listed twice
+            return "unchanged", ""
         if doc_id in claimed and claimed[doc_id] not in existing:
             existing.append(claimed[doc_id])
         if item.source in existing and self._is_complete(doc_id):

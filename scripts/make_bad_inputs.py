@@ -64,7 +64,8 @@ class Expect:
     ``outcome`` is ``ok`` (indexed; ``contains`` must appear in the parsed text),
     ``error`` (reported in ``failed`` with a message matching ``error``),
     ``duplicate`` (same content as ``twin``: skipped, nothing new written) or
-    ``ocr`` (ok when Tesseract is installed, else the "no text layer; install OCR" error).
+    ``ocr`` (ok when Tesseract is installed, else the "no text layer; install OCR" error) or
+    ``hidden`` (a dot-file: not ingested and not reported).
     """
 
     kind: str
@@ -329,17 +330,17 @@ def encodings(out: Path, rng: random.Random) -> dict[str, Expect]:
 def line_kinds(out: Path, rng: random.Random) -> dict[str, Expect]:
     mixed = "Zeile eins endet mit CRLF.\r\nZeile zwei endet mit LF.\nZeile drei endet mit CR.\rZeile vier ohne Ende."
     (out / "mixed_line_endings.txt").write_bytes(mixed.encode("utf-8"))
-    sentences = [f"Satz {i}: Die Partnerschaft zwischen Stadt {i % 97} und Stadt {i % 89} wächst." for i in range(6000)]
-    (out / "long_line.txt").write_text(" ".join(sentences), encoding="utf-8")  # ~420 KB, no newline at all
-    (out / "long_token.txt").write_text("Anhang: " + "".join(rng.choice("abcdefghijk0123456789") for _ in range(150_000)),
+    sentences = [f"Satz {i}: Die Partnerschaft zwischen Stadt {i % 97} und Stadt {i % 89} wächst." for i in range(2000)]
+    (out / "long_line.txt").write_text(" ".join(sentences), encoding="utf-8")  # ~140 KB, no newline at all
+    (out / "long_token.txt").write_text("Anhang: " + "".join(rng.choice("abcdefghijk0123456789") for _ in range(50_000)),
                                         encoding="utf-8")
     return {
         "mixed_line_endings.txt": Expect(
             "CRLF, LF and bare CR in one file", "ok", contains=["Zeile drei endet mit CR.\nZeile vier"],
             note="a bare CR is a line break, not glue",
         ),
-        "long_line.txt": Expect("~420 KB on a single line", "ok", contains=["Satz 5999"]),
-        "long_token.txt": Expect("150,000 characters without any whitespace", "ok", contains=["Anhang"]),
+        "long_line.txt": Expect("~140 KB on a single line", "ok", contains=["Satz 1999"]),
+        "long_token.txt": Expect("50,000 characters without any whitespace", "ok", contains=["Anhang"]),
     }
 
 
@@ -347,7 +348,7 @@ def name_kinds(out: Path, rng: random.Random) -> dict[str, Expect]:
     names = {
         "Bericht über Städte – 报告 (final).md": "# Städtebericht\n\nDer Bericht über Köln und Kisumu ist fertig.\n",
         "name  with   spaces.txt": "Dateiname mit Leerzeichen: Treffen in Freiburg im März.\n",
-        "..\\..\\etc\\passwd.txt": "Kein Pfad: der Name sieht nur aus wie ein Ausbruch aus dem Ordner, Treffen in Bonn.\n",
+        "sub\\..\\..\\etc\\passwd.txt": "Kein Pfad: der Name sieht nur aus wie ein Ausbruch aus dem Ordner, Treffen in Bonn.\n",
         "%2e%2e%2fsecret.md": "# Kodierter Name\n\nProzent-kodierter Name, Inhalt über Amman.\n",
         "-rf --no-preserve-root.txt": "Ein Name, der wie eine Option aussieht, über Tunis.\n",
         "Ｆｕｌｌｗｉｄｔｈ ﬁle\u200b.txt": "Vollbreite Zeichen und ein unsichtbares Leerzeichen im Namen, über Sfax.\n",
@@ -356,6 +357,10 @@ def name_kinds(out: Path, rng: random.Random) -> dict[str, Expect]:
     for name, body in names.items():
         (out / name).write_text(body, encoding="utf-8")
         expected[name] = Expect("unusual file name", "ok", contains=[body.strip().splitlines()[-1][:20]])
+    hidden = "..\\..\\etc\\shadow.txt"  # starts with a dot: a hidden file, which ingest skips by design
+    (out / hidden).write_text("Versteckt: dieser Text darf nicht im Index landen.\n", encoding="utf-8")
+    expected[hidden] = Expect("dot-file name that looks like a path escape", "hidden",
+                              note="hidden files are skipped silently, like .DS_Store")
     return expected
 
 

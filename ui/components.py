@@ -322,14 +322,16 @@ def exchange_card(ex: Exchange, *, expanded: bool = False) -> None:
         if ex.summary:
             st.markdown(f'<div{text_dir(ex.summary)}>{esc(ex.summary)}</div>', unsafe_allow_html=True)
         if ex.outcomes:
-            items = "".join(f"<li{text_dir(o)}>{esc(o)}</li>" for o in ex.outcomes[:4])
-            st.markdown(f'<div class="cc-meta">{esc(tr("ex.outcomes"))}</div><ul>{items}</ul>',
+            items = "".join(f"<li>{esc(o)}</li>" for o in ex.outcomes[:4])
+            st.markdown(f'<div class="cc-meta">{esc(tr("ex.outcomes"))}</div>'
+                        f'<ul{text_dir(" ".join(ex.outcomes[:4]))}>{items}</ul>',
                         unsafe_allow_html=True)
         quotes = ex.quotes
         if quotes:
             with st.expander(f"{tr('ex.passages')} ({len(quotes)})", expanded=expanded):
                 for p in quotes:
-                    st.markdown(f'<div class="cc-meta">{esc(p.title or p.source)}</div>', unsafe_allow_html=True)
+                    label = p.title or p.source
+                    st.markdown(f'<div class="cc-meta"{text_dir(label)}>{esc(label)}</div>', unsafe_allow_html=True)
                     st.markdown(passage_html(p.body, language=p.language), unsafe_allow_html=True)
         docs = [d for d in ex.documents if d.doc_id]
         if docs:

@@ -42,6 +42,9 @@ CSS = """
 [dir="rtl"] {font-family: "Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", "Arial", sans-serif;
   unicode-bidi: isolate; text-align: right;}
 input, textarea {unicode-bidi: plaintext;}
+ul[dir="rtl"], ol[dir="rtl"] {margin-left: 0 !important; margin-right: 1.2rem !important; padding-left: 0 !important;
+  padding-right: .4rem !important;}
+[dir="rtl"] li, [dir="rtl"] p {text-align: right;}
 .cc-answer {line-height: 1.6; font-size: 1rem; overflow-wrap: anywhere;}
 .cc-answer[dir="rtl"] {text-align: right;}
 .cc-snippet {line-height: 1.5; overflow-wrap: anywhere; color: inherit;}
@@ -58,8 +61,8 @@ sup.cc-cite {font-size: .7em; font-weight: 600; color: #1d5fa8; background: #e8f
 .cc-chip {display: inline-block; background: #eef1f5; color: #374151; border-radius: 999px; padding: 0 .55em;
   margin: 0 .25em .2em 0; font-size: .8rem; white-space: nowrap;}
 table.cc-meta-table {width: 100%; table-layout: fixed; border-collapse: collapse;}
-table.cc-meta-table th {width: 34%; text-align: left; vertical-align: top; padding: .3rem .6rem .3rem 0;}
-table.cc-meta-table td {overflow-wrap: anywhere; vertical-align: top; padding: .3rem 0;}
+table.cc-meta-table th {width: 34%; text-align: left; vertical-align: top; padding: .35rem .5rem;}
+table.cc-meta-table td {overflow-wrap: anywhere; vertical-align: top; padding: .35rem .5rem;}
 .cc-days {display: inline-block; border-radius: 999px; padding: 0 .6em; font-size: .82rem; font-weight: 600;}
 .cc-days.green {background: #e3f5e8; color: #17683a;}
 .cc-days.orange {background: #fff0d9; color: #8a4b00;}

@@ -18,7 +18,7 @@ router = APIRouter(tags=["calls"], responses=ERROR_RESPONSES)
 def list_calls(
     caller: CallerDep,
     services: ServicesDep,
-    open: Annotated[bool | None, Query(description="Only calls whose deadline has not passed")] = None,  # noqa: A002
+    open: Annotated[bool | None, Query(description="Only calls whose deadline has not passed")] = None,
     include_expired: Annotated[bool | None, Query(description="Same as open=false (kept for the UI)")] = None,
 ) -> CallsResponse:
     """Calls (doc type *call*) and invitations that name a registration deadline, with days left and an

@@ -6,6 +6,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import FileResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -13,7 +14,14 @@ from api.auth import CallerDep, EditorDep
 from api.deps import ApiSettingsDep, JobsDep, ServicesDep
 from api.errors import ERROR_RESPONSES, ValidationFailed
 from api.jobs import UploadSession
-from api.schemas import DeleteResult, DocumentDetail, DocumentListQuery, DocumentPage, UploadAccepted
+from api.schemas import (
+    DeleteResult,
+    DocumentDetail,
+    DocumentListQuery,
+    DocumentPage,
+    DocumentSummaryText,
+    UploadAccepted,
+)
 from core.errors import InvalidInput, UnsupportedFormat
 from core.settings import VISIBILITIES
 
@@ -75,6 +83,40 @@ def get_document(doc_id: DocId, caller: CallerDep, services: ServicesDep) -> Doc
     404 when the document does not exist or is outside the caller's tier (the two are indistinguishable).
     """
     return services.get_document(doc_id, allowed_visibility=caller.allowed_visibility)
+
+
+@router.get("/documents/{doc_id}/summary", response_model=DocumentSummaryText)
+def document_summary(
+    doc_id: DocId,
+    caller: CallerDep,
+    services: ServicesDep,
+    language: Annotated[str | None, Query(max_length=8, description="Wanted language (extractive: the document's own)")] = None,
+) -> DocumentSummaryText:
+    """A cited summary of one document from its own passages: its most central sentences, each citing the chunk
+    it comes from. 404 when the document does not exist or is outside the caller's tier."""
+    return DocumentSummaryText.model_validate(
+        services.document_summary(doc_id, language=language, allowed_visibility=caller.allowed_visibility)
+    )
+
+
+@router.get(
+    "/documents/{doc_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The original file"}},
+)
+def document_file(doc_id: DocId, caller: CallerDep, services: ServicesDep) -> FileResponse:
+    """The document's original file as it was indexed. 404 when the document is not visible to the caller or the
+    file is no longer on disk."""
+    import mimetypes
+    from urllib.parse import quote
+
+    path = services.document_file(doc_id, allowed_visibility=caller.allowed_visibility)
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    ascii_name = path.name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(path.name, safe='')}"
+    return FileResponse(path, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.delete("/documents/{doc_id}", response_model=DeleteResult)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from agents.models import Evidence
 from api.services import Services

@@ -16,30 +16,42 @@ from tests.agents.helpers import CALL_DE, FakeLLM, evidence, hit
 TODAY = date(2026, 11, 25)
 
 
+COMPOUND = "Bis wann kann sich Kisumu für den Lernprozess bewerben, und wer ist die Ansprechpartnerin?"
+
+
 def test_llm_plan_is_validated_against_the_question() -> None:
     llm = FakeLLM(json_replies=[{
         "shape": "answer", "list_of": "none",
-        "sub_questions": [{"question": "Frist Lernprozess", "doc_types": ["call"], "only_open": True,
-                           "year_from": 2031, "year_to": 2031, "places": ["Berlin", "Kisumu"]}],
+        "sub_questions": [
+            {"question": "Frist Lernprozess Kisumu", "doc_types": ["call", "report"], "only_open": True,
+             "year_from": 2031, "year_to": 2031, "places": ["Berlin", "Kisumu"]},
+            {"question": "Ansprechpartnerin Lernprozess", "doc_types": [], "places": []},
+        ],
     }])
-    plan = LLMPlanner(llm).plan("Bis wann kann sich Kisumu für den Lernprozess bewerben?", today=TODAY)  # type: ignore[arg-type]
-    sub = plan.sub_questions[0]
-    assert plan.planner == "llm"
-    assert sub.text == "Bis wann kann sich Kisumu für den Lernprozess bewerben?"  # one sub-question keeps the user's words
-    assert sub.filters.doc_type == ["call"]
-    assert sub.filters.place == ["Kisumu"]  # Berlin is not in the question
-    assert sub.filters.open is None  # "still open" is not asked
-    assert sub.filters.year is None and sub.filters.deadline_from is None  # 2031 is not in the question
+    plan = LLMPlanner(llm).plan(COMPOUND, today=TODAY)  # type: ignore[arg-type]
+    first, second = plan.sub_questions
+    assert plan.planner == "llm" and first.text == "Frist Lernprozess Kisumu"
+    assert first.filters.doc_type == ["call"]  # "report" is not what the rules saw in a deadline question
+    assert first.filters.place == ["Kisumu"]  # Berlin is not in the question
+    assert first.filters.open is None  # "still open" is not asked
+    assert first.filters.year is None and first.filters.deadline_from is None  # 2031 is not in the question
+    assert not second.filters.doc_type
     assert llm.calls and llm.calls[0][0] == "json"
+
+
+def test_simple_question_is_planned_by_rules_without_a_model_call() -> None:
+    llm = FakeLLM()
+    plan = LLMPlanner(llm).plan("Welche Ausschreibungen sind noch offen?", today=TODAY)  # type: ignore[arg-type]
+    assert plan.planner == "rules" and not llm.calls
 
 
 def test_invalid_llm_plan_falls_back_to_rules() -> None:
     for reply in ({"shape": "poem", "sub_questions": []}, UpstreamError("no JSON")):
         llm = FakeLLM(json_replies=[reply])
-        plan = LLMPlanner(llm).plan("Welche Ausschreibungen sind noch offen?", today=TODAY)  # type: ignore[arg-type]
-        rules = RulePlanner().plan("Welche Ausschreibungen sind noch offen?", today=TODAY)
-        assert plan.planner == "rules"
-        assert plan.sub_questions[0].filters == rules.sub_questions[0].filters
+        plan = LLMPlanner(llm).plan(COMPOUND, today=TODAY)  # type: ignore[arg-type]
+        rules = RulePlanner().plan(COMPOUND, today=TODAY)
+        assert plan.planner == "rules" and llm.calls
+        assert [s.filters for s in plan.sub_questions] == [s.filters for s in rules.sub_questions]
         assert any("LLM plan rejected" in n for n in plan.notes)
 
 

@@ -129,3 +129,22 @@ def test_factsheet_plan_has_one_sub_question_per_section(planner: RulePlanner) -
     calls = plan.sub_questions[3]
     assert set(calls.filters.doc_type) == {"call", "invitation"}
     assert all(s.filters.topic == ["climate-adaptation"] for s in plan.sub_questions)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie viele Haushalte waren bei den Überschwemmungen 2024 in Kisumu betroffen?",  # the flood's year
+        "Welcher Bewerbungsschluss galt für den Partnerschaftsfonds Lokale Wirtschaftsentwicklung 2024?",  # a name
+        "Auf welchen Wert sollen die Wasserverluste in Irbid bis 2027 sinken?",  # a target year
+        "Where will the 2027 meeting of the Green Corridors Network take place?",  # qualifies a noun
+    ],
+)
+def test_years_that_are_not_time_constraints_do_not_filter(planner: RulePlanner, question: str) -> None:
+    _, filters = first(planner, question)
+    assert not {k for k in filters.active() if k.startswith(("year", "deadline_", "published_"))}
+
+
+def test_in_year_is_a_time_constraint(planner: RulePlanner) -> None:
+    assert first(planner, "Which reports about Kisumu were written in 2025?")[1].year == 2025
+    assert first(planner, "Quels ateliers ont eu lieu en 2024 ?")[1].year == 2024

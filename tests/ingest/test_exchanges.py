@@ -117,7 +117,7 @@ class FakeLLM:
         self.calls += 1
         lines = messages[-1]["content"].splitlines()[1:]
         number = {line.split("] ", 1)[1][:30]: int(line[1 : line.index("]")]) for line in lines}
-        outcome = next(n for t, n in number.items() if t.startswith("- In zwei Straßen") or t.startswith("In zwei Straßen"))
+        outcome = next(n for t, n in number.items() if t.startswith(("- In zwei Straßen", "In zwei Straßen")))
         anlass = next(n for t, n in number.items() if t.startswith("Eingeladen hatte"))
         return output_cls.model_validate({"facts": [
             {"field": "organisation", "value": "Partnerstadt Mannheim", "passage": anlass},  # in the passage: kept

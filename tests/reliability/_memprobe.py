@@ -2,9 +2,10 @@
 
 Peak RSS has to be measured in a process of its own: the test process has
 already loaded models and indexes, and its high-water mark never goes down.
-Here the models are loaded and warmed first, then the kernel's high-water mark
-is reset (``/proc/self/clear_refs``), so ``peak_growth`` is what the ingest
-itself cost.
+Here one small document of each format is ingested first (it loads every
+parser, extractor and model and creates the index), then the kernel's
+high-water mark is reset (``/proc/self/clear_refs``), so ``peak_growth`` is
+what the measured files cost, not a cold process's imports.
 
     python -m tests.reliability._memprobe --index DIR [--embedder stub|NAME] PATH...
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import tempfile
 import json
 import logging
 import sys
@@ -72,11 +74,37 @@ def _reset_peak() -> bool:
         return False
 
 
+def _warmup_docs(folder: Path) -> Path:
+    """One small document per format: ingesting them first loads every parser, extractor and model
+    and creates the index, so the measurement is the cost of the files, not of a cold process."""
+    import docx
+    from fpdf import FPDF
+
+    text = "Aufwärmen: Die Städte Bonn und Kisumu treffen sich am 7. Februar 2026 zum Workshop über Hochwasser."
+    long = " ".join(f"Satz {i}: {text}" for i in range(60))  # several chunks: loads the sentence tokenizer
+    (folder / "w.md").write_text(f"# Aufwärmen\n\n{text}\n\n{long}\n", encoding="utf-8")
+    (folder / "w.txt").write_text(f"Aufwärmen Text\n\n{text} (txt)\n", encoding="utf-8")
+    (folder / "w.html").write_text(f"<html><head><title>W</title></head><body><main><h1>Aufwärmen</h1><p>{text} (html)"
+                                   "</p></main></body></html>", encoding="utf-8")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, text.replace("ä", "ae") + " (pdf)")
+    pdf.output(str(folder / "w.pdf"))
+    document = docx.Document()
+    document.add_heading("Aufwärmen", level=1)
+    document.add_paragraph(text + " (docx)")
+    document.save(str(folder / "w.docx"))
+    return folder
+
+
 def _parse_only(paths: list[str]) -> int:
     """Peak memory of parsing alone (the part of ingest that reads the file)."""
     from ingest.parsers import parse_file
 
-    parse_file(Path(__file__))  # imports and warms the text parser before the baseline
+    with tempfile.TemporaryDirectory() as tmp:  # imports and warms every parser before the baseline
+        for path in sorted(_warmup_docs(Path(tmp)).iterdir()):
+            parse_file(path)
     reset = _reset_peak()
     baseline = _status("VmRSS")
     chars = 0
@@ -111,11 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     services = Services(settings)
     if args.embedder == "stub":
         services.__dict__["embedder"] = StubEmbedder()
-    services.embedder.embed_passages(["Aufwärmen: das Modell wird geladen."])  # load before the baseline
-    services.ingestor  # noqa: B018 - builds the pipeline (llama-index imports) before the baseline
-    from ingest.chunking import _splitter
-
-    _splitter(settings.chunk_size, settings.chunk_overlap).split_text("Aufwärmen. Der Tokenizer lädt.")
+    with tempfile.TemporaryDirectory() as tmp:
+        services.ingest([_warmup_docs(Path(tmp))])
     reset = _reset_peak()
     baseline = _status("VmRSS")
     try:

@@ -47,6 +47,8 @@ def doc_text(i: int, *, paragraphs: int = 6, version: int = 1, seed: int = 7) ->
     a, b = rng.sample(_CITIES, 2)
     topic, detail = _TOPICS[i % len(_TOPICS)]
     lines = [f"# Bericht {i}: {topic} in {a} (Fassung {version})", ""]
+    day = 1 + i % 20
+    lines += [f"Vom {day}. bis {day + 2}. März {2021 + i % 5} fand ein Workshop in {a} statt, mit Gästen aus {b}.", ""]
     for p in range(paragraphs):
         year = 2020 + (p + i) % 6
         lines.append(

@@ -103,8 +103,9 @@ def test_every_bad_input_is_reported_or_parsed_and_the_good_document_is_untouche
     failed = {Path(f["source"]).name: f["error"] for f in result["failed"]}
     indexed = {Path(s).name for s in result["indexed_sources"]}
     skipped = {Path(s).name for s in result["skipped_sources"]}
-    assert len(failed) + len(indexed) + len(skipped) == len(expected), (failed, indexed, skipped)
-    assert set(failed) | indexed | skipped == set(expected)
+    hidden = {name for name, e in expected.items() if e.outcome == "hidden"}
+    assert len(failed) + len(indexed) + len(skipped) == len(expected) - len(hidden), (failed, indexed, skipped)
+    assert set(failed) | indexed | skipped == set(expected) - hidden
 
     services = Services(settings_for(tmp_path))
     try:
@@ -125,6 +126,10 @@ def test_every_bad_input_is_reported_or_parsed_and_the_good_document_is_untouche
                     problems.append(f"{name}: not a clear error: {failed[name]!r}")
                 elif services.store.count(Filter(must=[Match("source", source)])):
                     problems.append(f"{name}: failed but has points")
+                continue
+            if outcome == "hidden":
+                if services.store.count(Filter(must=[Match("source", source)])):
+                    problems.append(f"{name}: a hidden file was indexed")
                 continue
             if outcome == "duplicate":
                 if name not in skipped:
@@ -149,16 +154,18 @@ def test_every_bad_input_is_reported_or_parsed_and_the_good_document_is_untouche
         assert not problems, "\n".join(problems)
 
         # Unusual names are kept exactly as the source; the good document is untouched.
-        weird = "..\\..\\etc\\passwd.txt"
+        weird = "sub\\..\\..\\etc\\passwd.txt"
         assert services.document_ids(source=str(folder / weird))
         after = {h.id: h.payload for h in services.store.iter_all(filter=Filter(must=[Match("source", good_source)]))}
         assert after == before
     finally:
         services.close()
 
-    # Peak memory: the biggest file parsed here is ~23 MB of images; nothing may cost more than ~4x it.
+    # Peak memory (over a warmed-up process, see _memprobe): the biggest file parsed here is ~23 MB of
+    # images; the whole batch may not cost more than ~4x that.
     biggest = max(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.name != "over_limit.txt")
-    assert result["peak_growth"] < 4 * biggest + 150 * MB, result["peak_growth"] / MB
+    assert biggest > 20 * MB
+    assert result["peak_growth"] < 4 * biggest, f"the batch took {result['peak_growth'] / MB:.0f} MB"
 
 
 @pytest.fixture(scope="module")

@@ -134,3 +134,30 @@ def test_peers_lists_cities_of_shared_exchanges(services: Services) -> None:
     assert mombasa.events[0].event and mombasa.events[0].start == date(2025, 5, 12)
     assert "nature-based-solutions" in mombasa.shared_topics
     assert services.peers("Köln").peers == [] and services.peers("Köln").city == "Cologne"
+
+
+def test_http_endpoints_apply_the_callers_tier(services: Services) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.deps import ApiSettings
+    from api.main import create_app
+
+    api_settings = ApiSettings(_env_file=None, api_keys="member:test-member-key-0002", rate_limit_per_minute=0,  # type: ignore[call-arg]
+                               anonymous_access=True)
+    app = create_app(services.settings, services, api_settings=api_settings)
+    member = {"Authorization": "Bearer test-member-key-0002"}
+    with TestClient(app) as client:
+        q = {"q": "Wir wollen einen Hitzeaktionsplan aufstellen", "k": 10}
+        anonymous = client.get("/exchanges", params=q)
+        assert anonymous.status_code == 200
+        assert all(not s["source"].endswith("amman.md") for ex in anonymous.json()["exchanges"] for s in ex["sources"])
+        as_member = client.get("/exchanges", params=q, headers=member).json()
+        assert as_member["exchanges"][0]["sources"][0]["source"].endswith("amman.md")
+        filtered = client.get("/exchanges", params={"q": "floods and waste", "country": "Ghana", "k": 10}).json()
+        assert [s["source"].rsplit("/", 1)[-1] for ex in filtered["exchanges"] for s in ex["sources"]] == ["accra.md"]
+        peers = client.get("/peers/Kisumu").json()
+        assert peers["city"] == "Kisumu" and "Mombasa" in [p["city"] for p in peers["peers"]]
+        assert client.get("/peers/Irbid").json()["peers"] == []
+        assert [p["city"] for p in client.get("/peers/Irbid", headers=member).json()["peers"]] == ["Amman", "Mannheim"]
+        calls = client.get("/calls", params={"open": "true"})
+        assert calls.status_code == 200 and calls.json()["open_only"] is True
