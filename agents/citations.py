@@ -7,6 +7,7 @@ a few of them. Renumbering the cited ones 1..m in order of first use keeps the
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from agents.models import Citation, Evidence, Sentence
@@ -30,10 +31,18 @@ def renumber(groups: list[list[Sentence]]) -> dict[int, int]:
     return mapping
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
 def _quote(item: Evidence, sentences: list[Sentence], new_n: int) -> str:
-    """The cited sentences when they are verbatim in the passage, else the passage's beginning."""
-    passage = fold(" ".join(item.text.split()))
-    verbatim = [s.text for s in sentences if new_n in s.citations and fold(" ".join(s.text.split())).rstrip(" .") in passage]
+    """The cited sentences when they are verbatim in the passage (without our notes), else its beginning."""
+    passage = _words(f"{item.title} {item.heading or ''} {item.text}")
+    verbatim = []
+    for s in sentences:
+        text = s.text.replace(f" ({s.note})", "") if s.note else s.text
+        if new_n in s.citations and _words(text) in passage:
+            verbatim.append(text)
     if verbatim:
         return " … ".join(dict.fromkeys(verbatim))
     text = " ".join(item.text.split())

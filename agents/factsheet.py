@@ -139,7 +139,7 @@ class FactSheetWriter:
                     logger.warning("LLM summary failed, falling back to extractive: %s", exc)
             if not sentences and evidence:
                 sentences = self._extractive(sub.text, evidence, spec, plan, used)
-            checked = self.grounding.check(sentences, research.evidence, lang=lang)
+            checked = self.grounding.check(sentences, research.evidence, lang=lang, question=topic)
             unsupported += checked.unsupported
             if key == "calls":
                 self.grounding.mark_expired(checked.kept, research.evidence, today=today, lang=lang,

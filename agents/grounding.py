@@ -109,12 +109,15 @@ class GroundingChecker:
     def _support_text(self, cited: list[Evidence]) -> str:
         return "\n".join(f"{e.title}\n{e.heading or ''}\n{e.text}" for e in cited)
 
-    def _facts_reason(self, sentence: Sentence, cited: list[Evidence], lang: str) -> str | None:
-        support = self._support_text(cited)
+    def _facts_reason(self, sentence: Sentence, cited: list[Evidence], lang: str, question: str = "") -> str | None:
+        # What the question itself says ("… in Kiel in February 2027?") may be echoed without a source: it is
+        # the reader's premise, not a claim of the answer. Everything else must be in the cited passages.
+        support = f"{self._support_text(cited)}\n{question}"
         folded_support = fold(support)
         dates = find_dates(sentence.text, lang, include_months=True)
         support_dates = [m for e in cited
                          for m in find_dates(f"{e.title}\n{e.heading or ''}\n{e.text}", e.language, include_months=True)]
+        support_dates += find_dates(question, lang, include_months=True)
         for mention in dates:
             if not _date_supported(mention, support_dates):
                 return f"date '{mention.surface}' is not in the cited passages"
@@ -148,7 +151,8 @@ class GroundingChecker:
             vectors += list(self.similarity.sentence_vectors([e.text for e in missing]))
         return max(float(np.dot(v, vector)) for v in vectors)
 
-    def check_sentence(self, sentence: Sentence, evidence: dict[int, Evidence], lang: str) -> str | None:
+    def check_sentence(self, sentence: Sentence, evidence: dict[int, Evidence], lang: str,
+                       question: str = "") -> str | None:
         """The reason ``sentence`` is unsupported, or None; sets ``sentence.similarity``."""
         if not sentence.citations:
             return "no citation"
@@ -156,7 +160,7 @@ class GroundingChecker:
         if unknown:
             return f"cites unknown passage(s) {unknown}"
         cited = [evidence[n] for n in sentence.citations]
-        reason = self._facts_reason(sentence, cited, lang)
+        reason = self._facts_reason(sentence, cited, lang, question)
         if reason:
             return reason
         sentence.similarity = round(self._similarity(sentence, cited), 4)
@@ -166,12 +170,14 @@ class GroundingChecker:
 
     # -- whole answers -----------------------------------------------------------------------------
 
-    def check(self, sentences: list[Sentence], evidence: list[Evidence], *, lang: str) -> GroundingResult:
-        """Split ``sentences`` into supported ones and unsupported ones with reasons."""
+    def check(self, sentences: list[Sentence], evidence: list[Evidence], *, lang: str,
+              question: str = "") -> GroundingResult:
+        """Split ``sentences`` into supported ones and unsupported ones with reasons (``question``: see
+        :meth:`_facts_reason`)."""
         by_n = {e.n: e for e in evidence}
         result = GroundingResult()
         for sentence in sentences:
-            reason = self.check_sentence(sentence, by_n, lang)
+            reason = self.check_sentence(sentence, by_n, lang, question)
             if reason is None:
                 result.kept.append(sentence)
             else:
@@ -195,10 +201,10 @@ class GroundingChecker:
             deadlines = {d for e in expired for d in [e.deadline, *e.deadlines] if d is not None and d < today}
             dates = {m.start for m in find_dates(sentence.text, lang)}
             if dates & deadlines or (dates and has_cue(fold(sentence.text), "deadline")):
-                sentence.note = note
+                sentence.add_note(note)
                 marked = True
         if not marked and deadline_question:
             for sentence in sentences:
                 if any(n in by_n and by_n[n].expired(today) for n in sentence.citations):
-                    sentence.note = note
+                    sentence.add_note(note)
                     break

@@ -52,9 +52,6 @@ class SubQuestion(BaseModel):
 class Plan(BaseModel):
     """What the planner decided, kept in the trace so a reader can see why a search was filtered."""
 
-    def __repr__(self) -> str:  # compact: the workflow runtime logs every event's fields
-        return f"Plan({self.question[:50]!r}, {len(self.sub_questions)} sub-questions, {self.planner})"
-
     question: str
     language: str
     shape: OutputShape = "answer"
@@ -63,6 +60,9 @@ class Plan(BaseModel):
     topics: list[str] = Field(default_factory=list, description="Topic slugs of the request")
     planner: Literal["rules", "llm"] = "rules"
     notes: list[str] = Field(default_factory=list, description="Why the plan looks the way it does")
+
+    def __repr__(self) -> str:  # compact: the workflow runtime logs every event's fields
+        return f"Plan({self.question[:50]!r}, {len(self.sub_questions)} sub-questions, {self.planner})"
 
 
 class Evidence(BaseModel):
@@ -114,17 +114,27 @@ class Sentence(BaseModel):
     text: str = Field(description="The sentence without its citation markers")
     citations: list[int] = Field(default_factory=list)
     similarity: float | None = Field(None, description="Cosine to the cited passages (grounding check)")
-    note: str | None = Field(None, description="Added by the grounding check, e.g. an expired deadline")
+    note: str | None = Field(None, description="Added to the text by the grounding check, e.g. an expired deadline")
+
+    def add_note(self, note: str) -> None:
+        """Append "(note)" to the text (before its full stop), so every consumer of ``text`` sees it."""
+        if self.note == note:
+            return
+        self.note = note
+        text, end = _split_end(self.text.rstrip())
+        self.text = f"{text} ({note}){end}"
 
     def render(self) -> str:
-        """The sentence as shown: text, note, then ``[n]`` markers."""
-        text = self.text.rstrip()
+        """The sentence as shown: text, then ``[n]`` markers before the full stop."""
+        text, end = _split_end(self.text.rstrip())
         marks = "".join(f"[{n}]" for n in self.citations)
-        end = ""
-        if text and text[-1] in ".!?؟。":
-            text, end = text[:-1].rstrip(), text[-1]
-        parts = [text, f"({self.note})" if self.note else "", marks]
-        return " ".join(p for p in parts if p) + end
+        return f"{text} {marks}{end}" if marks else f"{text}{end}"
+
+
+def _split_end(text: str) -> tuple[str, str]:
+    if text and text[-1] in ".!?؟。":
+        return text[:-1].rstrip(), text[-1]
+    return text, ""
 
 
 class UnsupportedSentence(BaseModel):
@@ -186,9 +196,6 @@ class Trace(BaseModel):
 class Answer(BaseModel):
     """The ask contract: ``question, answer, citations, grounded, unsupported, backend`` (+ additive fields)."""
 
-    def __repr__(self) -> str:
-        return f"Answer({self.answer[:60]!r}, grounded={self.grounded}, {len(self.citations)} citations)"
-
     question: str
     answer: str
     citations: list[Citation] = Field(default_factory=list)
@@ -200,6 +207,9 @@ class Answer(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     trace: Trace = Field(default_factory=Trace)
 
+    def __repr__(self) -> str:
+        return f"Answer({self.answer[:60]!r}, grounded={self.grounded}, {len(self.citations)} citations)"
+
 
 class FactSheetSection(BaseModel):
     heading: str
@@ -209,9 +219,6 @@ class FactSheetSection(BaseModel):
 
 class FactSheet(BaseModel):
     """The factsheet contract: ``topic, sections, citations, markdown`` (+ additive fields)."""
-
-    def __repr__(self) -> str:
-        return f"FactSheet({self.topic!r}, {len(self.sections)} sections, {len(self.citations)} citations)"
 
     topic: str
     sections: list[FactSheetSection]
@@ -223,6 +230,9 @@ class FactSheet(BaseModel):
     backend: str = "extractive"
     generated: date | None = None
     trace: Trace = Field(default_factory=Trace)
+
+    def __repr__(self) -> str:
+        return f"FactSheet({self.topic!r}, {len(self.sections)} sections, {len(self.citations)} citations)"
 
 
 class AgentEvent(BaseModel):

@@ -68,9 +68,6 @@ _KEEP = {"answer": 5, "list": 8, "factsheet": 8}
 class Research(BaseModel):
     """What the researcher hands to the synthesizer."""
 
-    def __repr__(self) -> str:
-        return f"Research({len(self.evidence)} passages, answered={self.answered})"
-
     evidence: list[Evidence] = Field(default_factory=list)
     answered: dict[int, bool] = Field(default_factory=dict, description="Per sub-question: judged answered")
     searches: list[SearchStep] = Field(default_factory=list)
@@ -83,6 +80,9 @@ class Research(BaseModel):
     @property
     def any_answered(self) -> bool:
         return any(self.answered.values())
+
+    def __repr__(self) -> str:
+        return f"Research({len(self.evidence)} passages, answered={self.answered})"
 
 
 def _without(filters: SearchFilters, fields: Sequence[str]) -> SearchFilters:

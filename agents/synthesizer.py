@@ -53,12 +53,12 @@ _REFUSAL_PATTERNS = re.compile(
 class Draft(BaseModel):
     """The synthesizer's output before the grounding check."""
 
-    def __repr__(self) -> str:
-        return f"Draft({len(self.sentences)} sentences, refused={self.refused})"
-
     sentences: list[Sentence] = Field(default_factory=list)
     refused: bool = False
     raw: str = Field("", description="The model's reply as generated (LLM backends)")
+
+    def __repr__(self) -> str:
+        return f"Draft({len(self.sentences)} sentences, refused={self.refused})"
 
 
 class Synthesizer:
@@ -80,7 +80,7 @@ class ExtractiveSynthesizer(Synthesizer):
     backend = "extractive"
 
     def __init__(self, scorer: SentenceScorer, *, max_sentences: int = 5, min_sentences: int = 2,
-                 dense_candidates: int = 6) -> None:
+                 dense_candidates: int = 5) -> None:
         self.scorer = scorer
         self.max_sentences = max_sentences
         self.min_sentences = min_sentences
@@ -205,7 +205,7 @@ def relevant_excerpt(item: Evidence, ranked: dict[int, list[Candidate]], max_cha
 class LLMSynthesizer(Synthesizer):
     """Numbered passages → a streamed, cited answer from the model."""
 
-    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 4, passage_chars: int = 480,
+    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 4, passage_chars: int = 400,
                  max_tokens: int | None = None) -> None:
         self.llm = llm
         self.scorer = scorer

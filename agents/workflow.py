@@ -113,12 +113,13 @@ class DraftEvent(_Ev):
 
 
 LLMRole = Literal["planner", "judge", "synthesis"]
-#: What a model does when one is configured. The planner calls it only for compound requests. The judge
-#: adds a call per search loop, which on the packaged 1.5B model on a 2-core CPU costs about as much as the
-#: answer itself while the rules already refuse every unanswerable eval question, so ``local`` leaves judging
-#: to the rules (bench/results/answers.md); pass ``llm_roles`` to change that.
+#: What a model does when one is configured. The planner calls it only for compound requests, the judge once
+#: per search loop. With the packaged 1.5B model on a 2-core CPU each of those calls costs about as much as
+#: the answer itself (measured: a compound question's plan took longer than its answer), while the rules
+#: already plan these questions and refuse every unanswerable eval question; so ``local`` uses the model for
+#: the answer only (bench/results/answers.md). Pass ``llm_roles`` to change that.
 DEFAULT_LLM_ROLES: dict[str, tuple[LLMRole, ...]] = {
-    "local": ("planner", "synthesis"),
+    "local": ("synthesis",),
     "openai": ("planner", "judge", "synthesis"),
 }
 ALL_LLM_ROLES: tuple[LLMRole, ...] = ("planner", "judge", "synthesis")
@@ -151,7 +152,7 @@ class Agents:
         scorer = SentenceScorer(self.similarity)
         self.extractive = ExtractiveSynthesizer(scorer)
         self.synthesizer: Synthesizer = (
-            LLMSynthesizer(llm, scorer, max_tokens=min(settings.llm_max_tokens, 256))
+            LLMSynthesizer(llm, scorer, max_tokens=min(settings.llm_max_tokens, 200))
             if llm is not None and "synthesis" in roles else self.extractive
         )
         self.grounding = GroundingChecker(self.similarity)
@@ -245,7 +246,7 @@ class AskWorkflow(_Pipeline):
         state, plan, research, draft = ev.state, ev.plan, ev.research, ev.draft
         lang = plan.language
         grounding = self.agents.grounding
-        checked = grounding.check(draft.sentences, research.evidence, lang=lang)
+        checked = grounding.check(draft.sentences, research.evidence, lang=lang, question=state.question)
         kept = checked.kept
         deadline_question = any("deadline" in s.intent for s in plan.sub_questions)
         grounding.mark_expired(kept, research.evidence, today=state.today, lang=lang,
@@ -302,8 +303,10 @@ class FactSheetWorkflow(_Pipeline):
 def _run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to completion from sync code, also when the caller is inside an event loop."""
     try:
-        asyncio.get_running_loop()
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
+        running = None
+    if running is None:
         return asyncio.run(make())
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(lambda: asyncio.run(make())).result()

@@ -62,7 +62,16 @@ def machine() -> dict[str, Any]:
 
 
 def command_line() -> str:
-    return "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    """How this bench was started, without ``--note`` texts (they are printed in the Notes section)."""
+    args, skip = [], False
+    for a in sys.argv:
+        if skip:
+            skip = False
+        elif a == "--note":
+            skip = True
+        elif not a.startswith("--note="):
+            args.append(a)
+    return "python " + " ".join(shlex.quote(a) for a in args)
 
 
 class LoadWatch:

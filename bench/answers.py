@@ -36,6 +36,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import shlex
 import statistics
@@ -147,6 +148,7 @@ def score_question(item: dict[str, Any], answer: Answer, passages: dict[str, str
         "removed_sentences": len(answer.unsupported),
         "removed": [u.reason for u in answer.unsupported],
         "kept_unsupported": audit_kept(answer, passages),
+        "similarities": [s.similarity for s in answer.sentences if s.similarity is not None and s.similarity < 1.0],
         "timings_ms": answer.trace.timings_ms,
         "loops": answer.trace.loops,
         "planner": answer.trace.plan.planner if answer.trace.plan else None,
@@ -208,12 +210,64 @@ def merge_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------ runs
 
 
+def calibrate_grounding(index: Path, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cosines the grounding check sees, for supported and unsupported sentences.
+
+    Supported: the sentence stating a gold fact, against its own passage's stored vector, and (the
+    cross-lingual case) against the passage of the same fact in another document. Unsupported: that
+    sentence against the stored vector of a passage from an unrelated document (the top passage of a
+    different question). Reports the share of each side the threshold gets wrong.
+    """
+    from agents.grounding import SIMILARITY_THRESHOLD
+    from agents.similarity import Similarity
+    from agents.text import split_sentences
+
+    services = Services(Settings(), index_path=index)
+    try:
+        sim = Similarity(services.embedder, services.store)
+        chunks = [h for h in services.store.iter_all() if h.payload.get("kind", "chunk") == "chunk"]
+        gold: list[tuple[str, str, str]] = []  # (sentence, chunk id, doc_id)
+        for item in questions:
+            for fact in item.get("gold_facts") or []:
+                for h in chunks:
+                    text = str(h.payload.get("text", ""))
+                    if Path(str(h.payload.get("source"))).name in item["gold_docs"] and contains(text, fact):
+                        sentence = next((x for x in split_sentences(text) if contains(x, fact)), None)
+                        if sentence:
+                            gold.append((sentence, h.id, str(h.payload.get("doc_id"))))
+                        break
+        vectors = sim.sentence_vectors([g[0] for g in gold])
+        stored = sim.chunk_vectors([h.id for h in chunks])
+        supported, unsupported = [], []
+        for i, (_sentence, cid, doc) in enumerate(gold):
+            supported.append(float(stored[cid] @ vectors[i]))
+            other = gold[(i + len(gold) // 2) % len(gold)]
+            if other[2] != doc:
+                unsupported.append(float(stored[other[1]] @ vectors[i]))
+        return {
+            "threshold": SIMILARITY_THRESHOLD,
+            "supported": {"n": len(supported), "p05": _pct(supported, 0.05), "p50": _pct(supported, 0.5),
+                          "below_threshold": sum(v < SIMILARITY_THRESHOLD for v in supported) / max(1, len(supported))},
+            "unsupported": {"n": len(unsupported), "p50": _pct(unsupported, 0.5), "p95": _pct(unsupported, 0.95),
+                            "above_threshold": sum(v >= SIMILARITY_THRESHOLD for v in unsupported)
+                            / max(1, len(unsupported))},
+        }
+    finally:
+        services.close()
+
+
 def ensure_index(index: Path) -> None:
     """Index ``corpus/`` into ``index``; idempotent, so an up-to-date index costs only the parsing."""
     services = Services(Settings(), index_path=index)
     try:
         t0 = time.perf_counter()
-        report = services.ingest([str(CORPUS)])
+        # ``source`` is the path as given to ingest: use the same relative spelling as `ccassist ingest corpus/`,
+        # or an index built by the CLI would get every document a second time under its absolute path.
+        try:
+            corpus = os.path.relpath(CORPUS)
+        except ValueError:
+            corpus = str(CORPUS)
+        report = services.ingest([corpus if not corpus.startswith("..") else str(CORPUS)])
         _log(f"index {index}: {report.indexed} files (re)indexed, {report.skipped} unchanged, "
              f"{len(report.failed)} failed, {time.perf_counter() - t0:.1f}s")
     finally:
@@ -221,7 +275,7 @@ def ensure_index(index: Path) -> None:
 
 
 def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], sheets: list[dict[str, Any]],
-                *, factsheets: bool) -> dict[str, Any]:
+                *, factsheets: bool, checkpoint: Path | None = None) -> dict[str, Any]:
     settings = Settings(llm=backend)  # type: ignore[arg-type]
     services = Services(settings, index_path=index)
     try:
@@ -244,6 +298,10 @@ def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], shee
                 mark = "ok " if row["refused"] else "ANS"
             _log(f"{backend} {item['id']} {mark} {row['timings_ms'].get('total', 0) / 1000:5.2f}s "
                  f"{item['question'][:60]} -> {answer.answer[:100]!r}")
+            if checkpoint is not None:  # a slow backend's partial run stays usable (--from-json)
+                checkpoint.write_text(json.dumps({"results": [{"backend": backend, "questions": rows,
+                                                               "factsheets": []}]}, ensure_ascii=False, default=str),
+                                      encoding="utf-8")
         sheet_rows = []
         if factsheets:
             for item in sheets:
@@ -324,6 +382,24 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     for lang in langs:
         cells = [_fmt(r["summary"]["by_lang"].get(lang, float("nan"))) for r in results]
         lines.append(f"| correctness, {lang} questions | " + " | ".join(cells) + " | |")
+    cal = meta.get("calibration")
+    if cal:
+        sup, uns = cal["supported"], cal["unsupported"]
+        text = (
+            f"Cosine (multilingual-e5-small) between a sentence and a stored passage vector, threshold "
+            f"{cal['threshold']:.2f}: sentences stating a gold fact vs their own passage (n={sup['n']}): p05 "
+            f"{sup['p05']:.3f}, median {sup['p50']:.3f}, {sup['below_threshold']:.0%} below the threshold; the same "
+            f"sentences vs a passage of an unrelated document (n={uns['n']}): median {uns['p50']:.3f}, p95 "
+            f"{uns['p95']:.3f}, {uns['above_threshold']:.0%} above the threshold. Numbers, dates and names are "
+            "checked separately; the similarity only catches sentences about something else."
+        )
+        lines += ["", "## Grounding similarity threshold", "", text]
+    for r in results:
+        sims = [v for q in r["questions"] for v in q.get("similarities", [])]
+        if sims:
+            text = (f"{r['backend']}: cosine of kept non-verbatim sentences to their passages: min "
+                    f"{min(sims):.3f}, median {statistics.median(sims):.3f} (n={len(sims)}).")
+            lines += ["", text]
     for r in results:
         lines += ["", f"## {r['backend']}: per question", "",
                   "| id | lang | result | s | loops | missing / removed |", "|---|---|---|---|---|---|"]
@@ -350,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N questions only")
     parser.add_argument("--ids", default=None, help="comma-separated question ids")
     parser.add_argument("--no-factsheets", action="store_true")
+    parser.add_argument("--shuffle", action="store_true", help="questions in a fixed random order (seed 42)")
+    parser.add_argument("--calibrate", action="store_true", help="also measure the grounding similarity threshold")
     parser.add_argument("--out", default="bench/results/answers.md", help="markdown output; JSON goes next to it")
     parser.add_argument("--from-json", nargs="*", default=[], type=Path,
                         help="add the results of earlier runs (their JSON files) to the report, e.g. a slow local run")
@@ -359,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.ids:
         wanted = set(args.ids.split(","))
         questions = [q for q in questions if q["id"] in wanted]
+    if args.shuffle:  # a partial run of a slow backend then still mixes languages and unanswerable questions
+        random.Random(42).shuffle(questions)
     if args.limit is not None:
         questions = questions[: args.limit]
     sheets = _load_jsonl(EVAL_DIR / "factsheets.jsonl")
@@ -369,9 +449,15 @@ def main(argv: list[str] | None = None) -> int:
         index = Path(tmp.name) / "index"
     ensure_index(index)
     results = [r for path in args.from_json for r in json.loads(path.read_text(encoding="utf-8"))["results"]]
-    results += [run_backend(b.strip(), index, questions, sheets, factsheets=not args.no_factsheets)
-                for b in args.backends.split(",") if b.strip()]
+    out = ROOT / args.out if not Path(args.out).is_absolute() else Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    results += [
+        run_backend(b.strip(), index, questions, sheets, factsheets=not args.no_factsheets,
+                    checkpoint=out.with_suffix(f".{b.strip()}.partial.json"))
+        for b in args.backends.split(",") if b.strip()
+    ]
     results = merge_results(results)
+    calibration = calibrate_grounding(index, questions) if args.calibrate else None
     services = Services(Settings(), index_path=index)
     try:
         points = services.store.count()
@@ -388,9 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         "embedder": Settings().embedder,
         "questions": len(questions),
         "answerable": sum(1 for q in questions if q["answerable"]),
+        "calibration": calibration,
     }
-    out = ROOT / args.out if not Path(args.out).is_absolute() else Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_markdown(results, meta), encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=1,
                                                    default=str), encoding="utf-8")

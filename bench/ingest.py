@@ -324,6 +324,21 @@ def _quality() -> dict[str, Any]:
     return out
 
 
+def in_run_ratio(r: dict[str, Any]) -> float | None:
+    """The chunks' encoder time inside ingest over the ingest wall time (same run, same load).
+
+    A separate raw-encoder pass runs minutes later; on a shared machine its load differs, so this
+    share is the load-independent reading of "ingest / raw encoder".
+    """
+    i = r["ingest"]
+    dense = i["stages_s"].get("dense")
+    if not dense or not i["seconds"]:
+        return None
+    embedded = i.get("counters", {}).get("embedded")
+    share = i["chunks"] / embedded if embedded else 1.0  # HEAD embedded summaries inside "write"
+    return round(dense * min(1.0, share) / i["seconds"], 3)
+
+
 def _fmt(v: Any) -> str:
     return "–" if v is None else str(v)
 
@@ -338,16 +353,17 @@ def render(res: dict[str, Any]) -> str:
                "(HNSW + payload indexes), reported separately.\n")
     if res.get("sizes"):
         out.append("## Throughput\n")
-        out.append("| chunks | docs | embedder | pipeline | raw encoder passages/s | ingest chunks/s | ratio | target | "
-                   "ingest s | index build s | peak RSS MiB | index MiB | load (ingest) |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        out.append("| chunks | docs | embedder | pipeline | raw encoder passages/s | ingest chunks/s | ratio vs raw pass | "
+                   "ratio in-run | target (in-run) | ingest s | index build s | peak RSS MiB | index MiB | load (ingest) |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in res["sizes"]:
             i, raw = r["ingest"], r["raw_encoder"]
-            ok = "met" if r["ratio"] >= TARGET_RATIO else "missed"
+            inrun = in_run_ratio(r)
+            ok = "–" if inrun is None else ("met" if inrun >= TARGET_RATIO else "missed")
             raw_note = f"{raw['passages_per_s']}" + (f" (sample {raw['passages']})" if raw.get("sampled") else "")
-            pipe = "this tree" if r.get("pipeline", "ingest/pipeline.py") == "ingest/pipeline.py" else "before (HEAD)"
+            pipe = "this tree" if r.get("pipeline", "ingest/pipeline.py") == "ingest/pipeline.py" else str(r["pipeline"])
             out.append(f"| {i['chunks']} | {i['documents']} | {r['embedder']} | {pipe} | {raw_note} | {i['chunks_per_s']} | "
-                       f"{r['ratio']} | {ok if r['embedder'] == 'e5-small' else '(not the default)'} | {i['seconds']} | "
+                       f"{r['ratio']} | {_fmt(inrun)} | {ok if r['embedder'] == 'e5-small' else '(not the default)'} | {i['seconds']} | "
                        f"{_fmt(i.get('index_build_s'))} | {i['peak_rss_mib']} | {i['index_mib']} | "
                        f"{r['load_ingest']['mean']} |")
         out.append("")
@@ -445,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         res["previous_load"] = old.get("load")
         res["sizes"], res["sweep"], res["notes"] = old.get("sizes", []), old.get("sweep", []), old.get("notes", [])
         res["extrapolated"] = old.get("extrapolated", [])
+        res["extrapolated_points"] = old.get("extrapolated_points", [])
         res["command"] = old.get("command", "") + " ; " + res["command"]
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ccassist-bench-ingest-"))
     workdir.mkdir(parents=True, exist_ok=True)

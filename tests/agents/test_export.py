@@ -15,11 +15,13 @@ from core.errors import InvalidInput, ModelUnavailable
 
 @pytest.fixture
 def sheet() -> FactSheet:
+    expired = Sentence(text="Bewerbungsfrist: 15. Mai 2026", citations=[2])
+    expired.add_note("Frist abgelaufen")
     sections = [
         FactSheetSection(heading="Zusammenfassung", key="summary", sentences=[
             Sentence(text="Kisumu und Bonn arbeiten seit 2019 zur Klimaanpassung zusammen.", citations=[1])]),
         FactSheetSection(heading="Offene Ausschreibungen und Fristen", key="calls", sentences=[
-            Sentence(text="Bewerbungsfrist: 15. Mai 2026", citations=[2], note="Frist abgelaufen")]),
+            expired]),
         FactSheetSection(heading="Kontakte", key="contacts", sentences=[
             Sentence(text="Grüße aus Köln und عمّان: Jonas Brenner, jonas.brenner@example.org", citations=[1])]),
         FactSheetSection(heading="Quellen", key="sources"),

@@ -103,3 +103,14 @@ def test_names_of_ignores_ordinary_german_nouns() -> None:
     assert names_of("Die Stadt plant einen Workshop zur Klimaanpassung.", "de") == []
     assert "Lena Brandt" in " ".join(names_of("Ansprechpartnerin ist Dr. Lena Brandt.", "de"))
     assert "Siemens" in names_of("The partners agreed with Siemens.", "en")
+
+
+def test_facts_echoed_from_the_question_need_no_source(checker, passages) -> None:
+    text = "Delegations from Kisumu and Leipzig met in Kisumu, as asked for the flood workshop of 2025."
+    assert check(checker, passages, text, [1]).kept  # "2025" is in the passage anyway
+    echo = "The contact for the meeting in February 2027 is in passage one."
+    result = checker.check([Sentence(text=echo, citations=[1])], passages, lang="en",
+                           question="Who is the contact for the meeting in February 2027?")
+    assert not any("date" in u.reason for u in result.unsupported)
+    plain = checker.check([Sentence(text=echo, citations=[1])], passages, lang="en")
+    assert plain.unsupported and "date" in plain.unsupported[0].reason

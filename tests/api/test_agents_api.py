@@ -271,3 +271,43 @@ def test_exchanges_of_one_document(client: TestClient, corpus: Corpus) -> None:
     hidden = corpus.visible_to(["internal"])[0]
     assert client.get("/exchanges", params={"doc_id": hidden.doc_id}).json()["exchanges"] == []
     assert client.get("/exchanges").status_code == 422
+
+
+_KISUMU = """---
+visibility: public
+---
+# Report: Regional Workshop on Flood Resilience and Nature-based Solutions, Kisumu, 12–14 May 2025
+
+From 12 to 14 May 2025, participants from Kisumu and Mombasa (Kenya) and from Bonn met in Kisumu to exchange
+experience on heavy rain, flooding and nature-based solutions. The workshop was hosted by the City of Kisumu.
+"""
+_AMMAN = """---
+visibility: members
+---
+# Bericht: Workshop Hitzeaktionsplanung in Amman, 6.–8. November 2023
+
+Vom 6.–8. November 2023 fand in Amman ein Workshop zur Hitzeaktionsplanung statt: Hitzewellen, Schatten,
+Trinkwasser und Hitzewarnung. Es nahmen Fachleute aus Amman, Irbid und Mannheim teil.
+"""
+
+
+def test_exchanges_recorded_in_a_document(tmp_path: Path, make_client) -> None:  # type: ignore[no-untyped-def]
+    from tests.api.conftest import GenDoc, build_corpus
+
+    docs = [GenDoc(name="kisumu.md", visibility="public", title="Kisumu", text=_KISUMU),
+            GenDoc(name="amman.md", visibility="members", title="Amman", text=_AMMAN)]
+    small = build_corpus(tmp_path, docs=docs)
+    try:
+        c = make_client(small)
+        kisumu, amman = docs
+        r = c.get("/exchanges", params={"doc_id": kisumu.doc_id})
+        assert r.status_code == 200, r.text
+        exchanges = r.json()["exchanges"]
+        assert exchanges
+        for ex in exchanges:
+            assert {s["doc_id"] for s in ex["sources"]} == {kisumu.doc_id}
+        assert c.get("/exchanges", params={"doc_id": amman.doc_id}).json()["exchanges"] == []
+        members = c.get("/exchanges", params={"doc_id": amman.doc_id}, headers=auth("member")).json()["exchanges"]
+        assert members and all(s["doc_id"] == amman.doc_id for ex in members for s in ex["sources"])
+    finally:
+        small.services.close()

@@ -6,7 +6,8 @@ the normal ingest and kills its own process (``kill -9``, no cleanup, no
 flush) exactly at one of them, when the document from ``--target`` is written:
 
 - ``before-write``: before anything of the new version is written;
-- ``after-upsert``: the new version's chunks are written, the old version is not deleted yet;
+- ``after-upsert``: right after the new version's chunks are written (the old version is not
+  deleted yet; whatever the pipeline writes after the chunks has not run);
 - ``mid-slices``: a large document is written in slices (``_WRITE_BATCH`` lowered to 2) and
   the process dies after the first slice.
 
@@ -64,22 +65,14 @@ def main(argv: list[str] | None = None) -> int:
 
         ingestor._write = write  # type: ignore[method-assign]
     elif args.kill_at == "after-upsert":
-        original_drop = ingestor._drop_stale
-        writing: dict[str, bool] = {}
         original_upsert = store.upsert
 
         def upsert(points: Any) -> None:
             original_upsert(points)
             if points and points[0].payload.get("source") == args.target:
-                writing[args.target] = True
-
-        def drop_stale(source: str, keep_doc_id: str) -> None:
-            if source == args.target and writing.get(source):
-                _die()
-            original_drop(source, keep_doc_id)
+                _die()  # the document's chunks (one operation) are in; nothing after them has run
 
         store.upsert = upsert  # type: ignore[method-assign]
-        ingestor._drop_stale = drop_stale  # type: ignore[method-assign]
     else:
         pipeline._WRITE_BATCH = 2  # type: ignore[attr-defined]
         original_upsert = store.upsert
