@@ -50,6 +50,7 @@ _NUMBER = re.compile(r"(?<![\w])\d+(?:[.,]\d+)*")
 class GroundingResult(BaseModel):
     kept: list[Sentence] = Field(default_factory=list)
     unsupported: list[UnsupportedSentence] = Field(default_factory=list)
+    repaired: list[str] = Field(default_factory=list, description="Citations re-pointed to the supporting passage")
 
 
 def refusal_text(lang: str) -> str:
@@ -170,14 +171,42 @@ class GroundingChecker:
 
     # -- whole answers -----------------------------------------------------------------------------
 
+    def _repair(self, sentence: Sentence, by_n: dict[int, Evidence], lang: str, question: str,
+                shown: list[int]) -> int | None:
+        """The one other passage the model was shown that supports a sentence its own citation does not.
+
+        Small models often state a fact correctly and put the wrong number after it; the sentence is kept
+        only if a single shown passage passes the full check, and the change is reported in the trace.
+        """
+        if not sentence.citations:
+            return None  # an uncited sentence stays unsupported: citing is the model's job
+        supporting = []
+        for n in shown:
+            if n in sentence.citations or n not in by_n:
+                continue
+            trial = Sentence(text=sentence.text, citations=[n])
+            if self.check_sentence(trial, by_n, lang, question) is None:
+                supporting.append((n, trial.similarity))
+        return supporting[0][0] if len(supporting) == 1 else None
+
     def check(self, sentences: list[Sentence], evidence: list[Evidence], *, lang: str,
-              question: str = "") -> GroundingResult:
-        """Split ``sentences`` into supported ones and unsupported ones with reasons (``question``: see
-        :meth:`_facts_reason`)."""
+              question: str = "", shown: list[int] | None = None) -> GroundingResult:
+        """Split ``sentences`` into supported ones and unsupported ones with reasons.
+
+        ``question``: facts the question states may be echoed (see :meth:`_facts_reason`). ``shown``: the
+        passages a model saw; a sentence whose citation points at the wrong one of them is re-cited to the
+        single shown passage that supports it (:meth:`_repair`).
+        """
         by_n = {e.n: e for e in evidence}
         result = GroundingResult()
         for sentence in sentences:
             reason = self.check_sentence(sentence, by_n, lang, question)
+            if reason is not None and shown:
+                fixed = self._repair(sentence, by_n, lang, question, shown)
+                if fixed is not None:
+                    result.repaired.append(f"[{', '.join(map(str, sentence.citations))}] → [{fixed}]: {reason}")
+                    sentence.citations = [fixed]
+                    reason = self.check_sentence(sentence, by_n, lang, question)
             if reason is None:
                 result.kept.append(sentence)
             else:

@@ -204,6 +204,9 @@ class Answer(BaseModel):
     backend: str
     language: str
     refused: bool = Field(False, description="The answer says the documents do not contain it")
+    fallback: str | None = Field(
+        None, description="Why the extractive answer replaced the model's (its answer failed the grounding check "
+        "or lacked what the question asks for)")
     sentences: list[Sentence] = Field(default_factory=list)
     trace: Trace = Field(default_factory=Trace)
 

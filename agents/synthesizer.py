@@ -27,6 +27,8 @@ from agents.prompts import answer_messages
 from agents.researcher import Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
 from agents.text import split_sentences, strip_citations
+from core.dates import find_dates
+from core.gazetteer import find_places
 from core.language import fold
 from core.llm import ChatLLM
 
@@ -56,6 +58,7 @@ class Draft(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     refused: bool = False
     raw: str = Field("", description="The model's reply as generated (LLM backends)")
+    shown: list[int] = Field(default_factory=list, description="Evidence numbers the model saw (LLM backends)")
 
     def __repr__(self) -> str:
         return f"Draft({len(self.sentences)} sentences, refused={self.refused})"
@@ -238,7 +241,9 @@ class LLMSynthesizer(Synthesizer):
     def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
         if not research.evidence or not research.any_answered:
             return Draft(refused=True)
-        messages = answer_messages(question, plan.language, self.passages(question, plan, research))
+        passages = self.passages(question, plan, research)
+        shown = [item.n for item, _ in passages]
+        messages = answer_messages(question, plan.language, passages)
         pieces: list[str] = []
         for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
             pieces.append(piece)
@@ -247,5 +252,24 @@ class LLMSynthesizer(Synthesizer):
         raw = "".join(pieces).strip()
         sentences = parse_cited(raw)
         if not sentences or (is_refusal(raw, plan.language) and not any(s.citations for s in sentences)):
-            return Draft(refused=True, raw=raw)
-        return Draft(sentences=sentences, raw=raw)
+            return Draft(refused=True, raw=raw, shown=shown)
+        return Draft(sentences=sentences, raw=raw, shown=shown)
+
+
+_NUMBERISH = re.compile(r"\d")
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d")
+
+
+def missing_intent(sentences: list[Sentence], plan: Plan) -> str | None:
+    """What a grounded answer lacks that its question asks for (a date, a number, contact details, places)."""
+    text = " ".join(s.text for s in sentences)
+    intent = {g for sub in plan.sub_questions for g in sub.intent}
+    if {"deadline", "when"} & intent and not find_dates(text, plan.language, include_months=True):
+        return "no date"
+    if {"howmuch", "figures"} & intent and not _NUMBERISH.search(text):
+        return "no number"
+    if "contact" in intent and not _CONTACT.search(text):
+        return "no contact details"
+    if any(s.list_of == "places" for s in plan.sub_questions) and len({m.place.name for m in find_places(text)}) < 2:
+        return "no list of places"
+    return None

@@ -29,12 +29,12 @@ from agents.citations import build_citations, renumber
 from agents.factsheet import FactSheetWriter
 from agents.grounding import GroundingChecker, refusal_text
 from agents.judge import LLMJudge, RuleJudge
-from agents.models import AgentEvent, Answer, FactSheet, Plan, Trace
+from agents.models import AgentEvent, Answer, FactSheet, Plan, Sentence, Trace
 from agents.planner import Planner, make_planner
 from agents.researcher import Research, Researcher
 from agents.scoring import SentenceScorer
 from agents.similarity import CachedQueryEmbedder, Similarity
-from agents.synthesizer import Draft, ExtractiveSynthesizer, LLMSynthesizer, Synthesizer
+from agents.synthesizer import Draft, ExtractiveSynthesizer, LLMSynthesizer, Synthesizer, missing_intent
 from core.llm import ChatLLM, get_chat_llm
 from core.settings import Settings
 from retrieval.hybrid import HybridSearcher
@@ -246,28 +246,53 @@ class AskWorkflow(_Pipeline):
         state, plan, research, draft = ev.state, ev.plan, ev.research, ev.draft
         lang = plan.language
         grounding = self.agents.grounding
-        checked = grounding.check(draft.sentences, research.evidence, lang=lang, question=state.question)
-        kept = checked.kept
+        checked = grounding.check(draft.sentences, research.evidence, lang=lang, question=state.question,
+                                  shown=draft.shown)
+        kept, unsupported = checked.kept, list(checked.unsupported)
+        fallback = self._fallback_reason(draft, kept, research, plan)
+        if fallback:
+            # The model's answer cannot be shown as it is; the verified extractive answer can.
+            backup = self.agents.extractive.synthesize(state.question, plan, research)
+            rechecked = grounding.check(backup.sentences, research.evidence, lang=lang, question=state.question)
+            if rechecked.kept:
+                kept, unsupported = rechecked.kept, unsupported + rechecked.unsupported
+            else:
+                fallback = None
         deadline_question = any("deadline" in s.intent for s in plan.sub_questions)
         grounding.mark_expired(kept, research.evidence, today=state.today, lang=lang,
                                deadline_question=deadline_question)
         state.emit(AgentEvent(kind="grounding", stage="grounding", data={
-            "kept": len(kept), "unsupported": [u.model_dump() for u in checked.unsupported]}))
+            "kept": len(kept), "unsupported": [u.model_dump() for u in unsupported], "fallback": fallback,
+            "repaired": checked.repaired}))
         trace = _trace(plan, research, state)
-        if draft.refused:
+        trace.notes += [f"citation corrected {r}" for r in checked.repaired]
+        if fallback:
+            trace.notes.append(f"extractive answer used: the model's answer {fallback}")
+        if draft.refused and not fallback:
             trace.notes.append("no answer in the evidence" if not research.any_answered else "the model declined")
         if not kept:
-            return Answer(question=state.question, answer=refusal_text(lang), grounded=not checked.unsupported,
-                          unsupported=checked.unsupported, backend=self.agents.backend, language=lang, refused=True,
+            return Answer(question=state.question, answer=refusal_text(lang), grounded=not unsupported,
+                          unsupported=unsupported, backend=self.agents.backend, language=lang, refused=True,
                           trace=trace)
         mapping = renumber([kept])
         citations = build_citations(mapping, research.evidence, kept, today=state.today)
         joiner = "\n" if plan.shape == "list" and len(kept) > 1 else " "
         prefix = "- " if joiner == "\n" else ""
         text = joiner.join(prefix + s.render() for s in kept)
-        return Answer(question=state.question, answer=text, citations=citations, grounded=not checked.unsupported,
-                      unsupported=checked.unsupported, backend=self.agents.backend, language=lang, sentences=kept,
-                      trace=trace)
+        return Answer(question=state.question, answer=text, citations=citations, grounded=not unsupported,
+                      unsupported=unsupported, backend=self.agents.backend, language=lang, sentences=kept,
+                      fallback=fallback, trace=trace)
+
+    def _fallback_reason(self, draft: Draft, kept: list[Sentence], research: Research, plan: Plan) -> str | None:
+        """Why a model's grounded draft should give way to the extractive answer (None: keep the model's)."""
+        if self.agents.synthesizer is self.agents.extractive or not research.any_answered:
+            return None
+        if draft.refused:
+            return "declined although the evidence was judged to answer"
+        if not kept:
+            return "failed the grounding check"
+        missing = missing_intent(kept, plan)
+        return f"lacked what the question asks for ({missing})" if missing else None
 
 
 class FactSheetWorkflow(_Pipeline):

@@ -148,6 +148,7 @@ def score_question(item: dict[str, Any], answer: Answer, passages: dict[str, str
         "removed_sentences": len(answer.unsupported),
         "removed": [u.reason for u in answer.unsupported],
         "kept_unsupported": audit_kept(answer, passages),
+        "fallback": answer.fallback,
         "similarities": [s.similarity for s in answer.sentences if s.similarity is not None and s.similarity < 1.0],
         "timings_ms": answer.trace.timings_ms,
         "loops": answer.trace.loops,
@@ -179,6 +180,7 @@ def summarise(rows: list[dict[str, Any]], sheets: list[dict[str, Any]] | None = 
         "removed_rate": sum(r["removed_sentences"] for r in rows) / max(1, drafted),
         "kept_unsupported": sum(len(r["kept_unsupported"]) for r in rows),
         "refusal": sum(r["refused"] for r in unanswerable) / max(1, len(unanswerable)),
+        "fallback_rate": sum(bool(r.get("fallback")) for r in rows) / max(1, len(rows)),
         "false_refusals": sum(r["refused"] for r in answerable),
         "p50_s": statistics.median(total) if total else float("nan"),
         "p95_s": _pct(total, 0.95),
@@ -369,6 +371,7 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     row("sentences removed by the grounding check", "removed_rate")
     row("kept unsupported sentences (audit)", "kept_unsupported", "d", "0")
     row("correct refusals (unanswerable)", "refusal", target="≥ 0.90")
+    row("answers where the extractive fallback replaced the model's", "fallback_rate")
     row("false refusals (answerable)", "false_refusals", "d")
     row("ask latency p50 (s)", "p50_s", target="extractive < 1, local < 15")
     row("ask latency p95 (s)", "p95_s")
@@ -408,7 +411,8 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                 result = "correct" if q["correct"] else ("refused" if q["refused"] else "wrong")
             else:
                 result = "refused ✓" if q["refused"] else "answered ✗"
-            detail = "; ".join(q["missing"] + [f"removed: {x}" for x in q["removed"]] + q["kept_unsupported"])
+            fallback = [f"fallback: {q['fallback']}"] if q.get("fallback") else []
+            detail = "; ".join(q["missing"] + [f"removed: {x}" for x in q["removed"]] + q["kept_unsupported"] + fallback)
             loops = ",".join(str(v) for v in q["loops"].values())
             lines.append(f"| {q['id']} | {q['lang']} | {result} | {q['timings_ms'].get('total', 0) / 1000:.2f} | "
                          f"{loops} | {detail.replace('|', '/')[:160]} |")

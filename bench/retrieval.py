@@ -820,14 +820,17 @@ def _findings(res: dict[str, Any]) -> list[str]:
         p0, pc, p1 = point(crosslingual_sparse_weight=0.0), point(), point(crosslingual_sparse_weight=1.0)
         if p0 and pc and p1:
             xs = [n for n in CROSSLINGUAL if n in p0["results"]]
+            k, w = cur["rrf_k"], cur["crosslingual_sparse_weight"]
+            ratio = k / (1 / w + k - 1) if w > 0 else 0.0
             out.append(
                 "- **Qdrant's RRF weights divide the rank, they do not scale the score**: "
-                "score = 1 / ((rank + 1) / w + k - 1). At k = " + str(cur["rrf_k"]) + " a weight of "
-                + str(cur["crosslingual_sparse_weight"]) + " turns a rank-1 contribution of 1/" + str(cur["rrf_k"])
-                + f" into 1/{(1 / cur['crosslingual_sparse_weight'] + cur['rrf_k'] - 1) if cur['crosslingual_sparse_weight'] else 'inf':g}"
-                ", so the cross-lingual sparse prefetch (an English question stemmed as German, matching names and "
-                "numbers of the wrong paragraphs) keeps almost full say. " + sw_emb + " hybrid MRR@10, cross-lingual "
-                "weight 0 / current / 1: " + "; ".join(
+                f"score = 1 / ((rank + 1) / w + k - 1). At k = {k} a weight of {w:g} turns a rank-1 contribution of "
+                f"1/{k} into 1/{(1 / w + k - 1) if w > 0 else float('inf'):g}, i.e. {ratio:.0%} of a full-weight "
+                "one" + (f" (at k = 60 it would be {60 / (1 / w + 59):.0%}, so there a weight below 1 barely damps anything)"
+                          if w > 0 and k != 60 else "") + ". The cross-lingual "
+                "sparse prefetch (the question stemmed in the other language, matching names and numbers of "
+                f"unrelated paragraphs) hurts unless its weight is 0. {sw_emb} hybrid MRR@10, cross-lingual weight "
+                "0 / current / 1: " + "; ".join(
                     f"{n} {p0['results'][n]['mrr@10']:.3f} / {pc['results'][n]['mrr@10']:.3f} / {p1['results'][n]['mrr@10']:.3f}"
                     for n in xs) + ".")
         if p0:
@@ -845,6 +848,16 @@ def _findings(res: dict[str, Any]) -> list[str]:
                 if not meets:
                     out[-1] += (" No point of the sweep reaches the cross-lingual targets; that needs a stronger "
                                 "multilingual embedder (st:/openai: backends) or a reranker, not fusion.")
+        if pc:
+            main = res["embedders"][sw_emb]["results"]
+            gaps = {n: abs(pc["results"][n]["mrr@10"] - main[n]["hybrid"]["mrr@10"]) for n in pc["results"] if n in main}
+            if gaps:
+                out.append(
+                    "- **Hybrid rankings are not deterministic**: the sweep re-ran the current default on the same "
+                    "indexes with the same query vectors and got MRR@10 differing from the main table by up to "
+                    f"{max(gaps.values()):.4f} (" + ", ".join(f"{n} {g:.4f}" for n, g in gaps.items()) + "). RRF "
+                    "gives equal scores to symmetric rank pairs and Qdrant Edge breaks such ties in hash-map order, "
+                    "which changes from call to call; differences below ~0.003 MRR@10 are noise here.")
         dbsf = next((p for p in grid if p["knobs"]["fusion"] == "dbsf"), None)
         if dbsf and p0:
             out.append("- DBSF takes no weights, so it cannot damp the cross-lingual prefetch: " + "; ".join(

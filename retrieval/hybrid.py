@@ -126,6 +126,8 @@ class HybridSearcher:
             prefetches, limit=k, filter=filter, fusion=self.settings.fusion, rrf_k=self.settings.rrf_k
         )
         self.last_timing.query_ms = (time.perf_counter() - t0) * 1000
+        # RRF ties come back in hash-map order; order them by id so the same query gives the same list.
+        hits.sort(key=lambda h: (-round(h.score, 9), h.id))
         return hits, qlang
 
     def facets(self, *, filter: Filter | None, doc_ids: Sequence[str] | None = None,

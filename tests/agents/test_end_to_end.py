@@ -95,7 +95,27 @@ def test_factsheet_sections_are_grounded(services: Services) -> None:
     assert sheet.markdown.startswith("# Faktenblatt: Wasserverluste")
 
 
+def test_model_answer_that_fails_grounding_gives_way_to_the_extractive_answer(services: Services) -> None:
+    from agents.workflow import Assistant
+    from tests.agents.helpers import FakeLLM
+
+    question = "Bis wann kann man sich für den Lernprozess Wasserverluste bewerben?"
+    wrong = FakeLLM(text="Die Bewerbungsfrist endet am 30. Juni 2026 [1].")
+    answer = Assistant(services.settings, services.searcher, llm=wrong, llm_roles=("synthesis",)).ask(question,
+                                                                                                    today=TODAY)
+    assert answer.backend == "fake" and answer.fallback and "grounding" in answer.fallback
+    assert "15. Mai 2026" in answer.answer and "30. Juni" not in answer.answer
+    assert answer.unsupported and "date" in answer.unsupported[0].reason and not answer.grounded
+
+    right = FakeLLM(text="Bewerbungen sind bis zum 15. Mai 2026 möglich [1].")
+    answer = Assistant(services.settings, services.searcher, llm=right, llm_roles=("synthesis",)).ask(question,
+                                                                                                    today=TODAY)
+    assert answer.fallback is None and answer.grounded
+    assert answer.answer.startswith("Bewerbungen sind bis zum 15. Mai 2026 möglich (Frist abgelaufen) [1]")
+
+
 def test_cli_ask_and_factsheet_json(services: Services, tmp_path: Path) -> None:
+    """Last in this module: the CLI needs the embedded index, so the fixture's services let go of it."""
     index = services.settings.index_path
     services.close()  # the CLI opens the embedded index itself (one process at a time)
     runner = CliRunner()

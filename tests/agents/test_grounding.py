@@ -114,3 +114,13 @@ def test_facts_echoed_from_the_question_need_no_source(checker, passages) -> Non
     assert not any("date" in u.reason for u in result.unsupported)
     plain = checker.check([Sentence(text=echo, citations=[1])], passages, lang="en")
     assert plain.unsupported and "date" in plain.unsupported[0].reason
+
+
+def test_wrong_citation_number_is_repaired_only_to_a_shown_supporting_passage(checker, passages) -> None:
+    sentence = "Die Bewerbungsfrist endet am 7. Februar 2027."
+    result = checker.check([Sentence(text=sentence, citations=[1])], passages, lang="de", shown=[1, 2, 3])
+    assert result.kept and result.kept[0].citations == [2] and result.repaired
+    strict = checker.check([Sentence(text=sentence, citations=[1])], passages, lang="de")
+    assert not strict.kept and strict.unsupported
+    uncited = checker.check([Sentence(text=sentence, citations=[])], passages, lang="de", shown=[1, 2, 3])
+    assert not uncited.kept and uncited.unsupported[0].reason == "no citation"

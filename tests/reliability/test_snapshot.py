@@ -35,7 +35,9 @@ def _observe(base: Path) -> dict[str, Any]:
         }
         for q in QUERIES:
             res = services.search(q, k=8, facets=True)
-            out[q] = [(r.chunk_id, round(r.score, 6)) for r in res.results], res.facets
+            # Equal scores may come back in either order; the ranking is the list of (score, id) pairs.
+            ranked = sorted(((round(r.score, 6), r.chunk_id) for r in res.results), key=lambda x: (-x[0], x[1]))
+            out[q] = ranked, res.facets
         return out
     finally:
         services.close()
