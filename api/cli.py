@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -40,6 +42,18 @@ def _services(index: Path | None) -> Services:
     return Services(settings, index_path=index)
 
 
+@contextmanager
+def _opened(index: Path | None, as_json: bool) -> Iterator[Services]:
+    """Services for one command: a ccassist error becomes a clean exit 1, and the index is always released."""
+    services = _services(index)
+    try:
+        yield services
+    except CCAssistError as exc:
+        _fail(exc, as_json)
+    finally:
+        services.close()
+
+
 def _fail(exc: Exception, as_json: bool) -> NoReturn:
     message = str(exc)
     if as_json:
@@ -62,8 +76,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Parse, chunk, embed and index documents (unchanged files are skipped)."""
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         with Progress(
             TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TextColumn("{task.description}"), console=err, transient=as_json,
@@ -81,10 +94,6 @@ def ingest(
                                                           event.total)
 
             report = services.ingest([str(p) for p in paths], prune=prune, visibility=visibility, on_event=on_event)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(report)
         return
@@ -111,13 +120,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Hybrid (dense + sparse) search with filters."""
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         response = services.search(query, k=k, filters=parse_filter_args(filter), per_doc=per_doc, facets=facets)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(response)
         return
@@ -143,17 +147,12 @@ def remove(
     as_json: JsonOpt = False,
 ) -> None:
     """Delete documents (all their chunks) from the index."""
-    services = _services(index)
     removed: dict[str, int] = {}
-    try:
+    with _opened(index, as_json) as services:
         for target in targets:
             n = services.ingestor.remove_doc(target)
             removed[target] = n if n else services.ingestor.remove_source(target)
         services.store.flush()
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json({"removed": removed})
     else:
@@ -174,18 +173,13 @@ def ask(
     """A cited answer from the documents: every sentence ends with \\[n] and is checked against its sources."""
     from agents.models import AgentEvent
 
-    services = _services(index)
 
     def on_event(event: AgentEvent) -> None:  # LLM tokens as a live draft on stderr; stdout gets the checked answer
         if event.kind == "token" and not as_json:
             err.print(event.data.get("text", ""), end="", style="dim", highlight=False)
 
-    try:
+    with _opened(index, as_json) as services:
         answer = services.ask(question, on_event=on_event)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(answer)
         return
@@ -218,17 +212,12 @@ def factsheet(
 
     if fmt not in ("md", "docx", "pdf"):
         _fail(CCAssistError(f"unknown format {fmt!r}; use md, docx or pdf"), as_json)
-    services = _services(index)
     written: Path | None = None
-    try:
+    with _opened(index, as_json) as services:
         sheet = services.factsheet(topic)
         if out_file is not None or fmt != "md":
             target = out_file or Path(f"factsheet-{_slug(topic)}.{fmt}")
             written = export_factsheet(sheet, fmt, target)  # type: ignore[arg-type]
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         data = sheet.model_dump(mode="json")
         if written is not None:
@@ -374,14 +363,9 @@ def exchanges(
     as_json: JsonOpt = False,
 ) -> None:
     """Past exchanges (workshops, study tours …) to learn from for a problem, with cited evidence and contacts."""
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         response = services.find_exchanges(problem, k=k, region=region or [], country=country or [],
                                            topic=topic or [], since=since)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(response)
         return
@@ -404,13 +388,8 @@ def peers(
     as_json: JsonOpt = False,
 ) -> None:
     """Cities that shared exchanges and topics with CITY, and the events that connect them."""
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         response = services.peers(city)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(response)
         return
@@ -427,13 +406,8 @@ def calls(
     as_json: JsonOpt = False,
 ) -> None:
     """Calls for participation (and invitations with a registration deadline): open first, then expired."""
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         response = services.calls(open_only=open_only)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     if as_json:
         _print_json(response)
         return
@@ -540,13 +514,8 @@ def init_index_cmd(
     """
     from core.migrate import ensure_collections
 
-    services = _services(index)
-    try:
+    with _opened(index, as_json) as services:
         infos = ensure_collections(services.settings, dim or services.embedder.dim, index_path=index)
-    except CCAssistError as exc:
-        _fail(exc, as_json)
-    finally:
-        services.close()
     data = {name: {"engine": i.engine, "location": i.location, "points": i.points, "dim": i.dim, **i.extra}
             for name, i in infos.items()}
     if as_json:

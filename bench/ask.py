@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import RESULTS, LoadWatch, command_line, header, latency, log, machine  # noqa: E402
+from bench._common import RESULTS, LoadWatch, command_line, header, latency, log, machine, notes_section  # noqa: E402
 
 TODAY = _dt.date(2026, 11, 25)  # the corpus' "today" (bench/answers.py uses the same)
 STAGES = ("planner", "search", "synthesis", "grounding")
@@ -150,10 +150,7 @@ def render(res: dict[str, Any]) -> str:
         p = r["summary"]["stages_p95_ms"]
         out.append(f"| {r['backend']} | " + " | ".join(str(p[s]) for s in STAGES) + " |")
     out.append("")
-    if res.get("notes"):
-        out.append("## Notes\n")
-        out += [f"- {n}" for n in res["notes"]]
-        out.append("")
+    out += notes_section(res)
     return "\n".join(out)
 
 

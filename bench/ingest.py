@@ -53,6 +53,8 @@ from bench._common import (  # noqa: E402
     header,
     log,
     machine,
+    notes_section,
+    publish,
     rss_mib,
 )
 from bench.corpus_gen import chunk_texts, write_corpus  # noqa: E402
@@ -421,10 +423,7 @@ def render(res: dict[str, Any]) -> str:
             for emb, row in quality.items():
                 out.append(f"| {emb} | " + " | ".join(_fmt(row.get(k)) for k in keys) + f" | {row['source']} |")
             out.append("")
-    if res.get("notes"):
-        out.append("## Notes\n")
-        out += [f"- {n}" for n in res["notes"]]
-        out.append("")
+    out += notes_section(res)
     return "\n".join(out)
 
 
@@ -482,18 +481,10 @@ def main(argv: list[str] | None = None) -> int:
             res["sizes"] = [x for x in res["sizes"]
                             if not (x["size"] == size and x["embedder"] == args.embedder
                                     and x.get("pipeline") == r.get("pipeline"))] + [r]
-    res["load"] = load.summary() if not (args.merge and res.get("previous_load")) or ran else res["previous_load"]
-    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *args.note]))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(res, indent=1, default=str))
-    out.write_text(render(res))
-    try:
-        from bench.search import write_scaling_plot
+    from bench.search import write_scaling_plot
 
-        write_scaling_plot()
-    except Exception as exc:  # the plot is a by-product; the numbers are written already
-        log(f"scaling plot not written: {exc}")
-    print(out.read_text())
+    publish(res, load=load, merge=args.merge, ran=ran, notes=args.note, json_path=json_path, out=out, render=render,
+            plot=write_scaling_plot)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

