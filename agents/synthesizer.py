@@ -257,6 +257,8 @@ class LLMSynthesizer(Synthesizer):
 
 
 _NUMBERISH = re.compile(r"\d")
+_NUMBER_WORD = re.compile(r"\b(?:zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|two|three|four|five|six|"
+                          r"seven|eight|nine|ten|eleven|twelve|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b")
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d")
 
 
@@ -266,8 +268,12 @@ def missing_intent(sentences: list[Sentence], plan: Plan) -> str | None:
     intent = {g for sub in plan.sub_questions for g in sub.intent}
     if {"deadline", "when"} & intent and not find_dates(text, plan.language, include_months=True):
         return "no date"
-    if {"howmuch", "figures"} & intent and not _NUMBERISH.search(text):
-        return "no number"
+    if {"howmuch", "figures"} & intent:
+        plain = text
+        for mention in find_dates(text, plan.language, include_months=True):
+            plain = plain.replace(mention.surface, " ")
+        if not (_NUMBERISH.search(plain) or _NUMBER_WORD.search(fold(plain))):
+            return "no number"  # "im März 2025" answers when, not how many
     if "contact" in intent and not _CONTACT.search(text):
         return "no contact details"
     if any(s.list_of == "places" for s in plan.sub_questions) and len({m.place.name for m in find_places(text)}) < 2:

@@ -9,6 +9,13 @@ worker thread: an API event loop stays responsive, and ``on_event`` callbacks
 (trace steps, LLM tokens) arrive while a step is still running, which is what
 the API streams as server-sent events. The sync ``ask``/``factsheet`` wrappers
 run the workflow on a private event loop.
+
+With a model, the grounding step re-points a wrong citation number to the one
+shown passage that supports the sentence, and replaces the model's answer by
+the (verified) extractive one when the model's answer fails the check, declines
+although the evidence answers, or lacks what the question asks for (a date, a
+number, contact details, a list of places). ``Answer.fallback`` and the trace
+say when that happened.
 """
 
 from __future__ import annotations

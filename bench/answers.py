@@ -106,10 +106,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def audit_kept(answer: Answer, passages: dict[str, str]) -> list[str]:
-    """Sentences of the answer an independent check rejects: no citation, or a number not in the cited text
-    (the cited passage with its document title and section heading)."""
+    """Sentences of the answer an independent check rejects: no citation, or a number neither in the cited
+    text (the cited passage with its document title and section heading) nor in the question itself."""
     problems = []
-    by_n = {c.n: f"{c.title}\n{c.heading or ''}\n{passages.get(c.chunk_id or '', '')}" for c in answer.citations}
+    by_n = {c.n: f"{c.title}\n{c.heading or ''}\n{passages.get(c.chunk_id or '', '')}\n{answer.question}"
+            for c in answer.citations}
     for sentence in answer.sentences:
         if not sentence.citations:
             problems.append(f"no citation: {sentence.text}")
@@ -319,6 +320,8 @@ def run_backend(backend: str, index: Path, questions: list[dict[str, Any]], shee
                     "sentences": sum(len(s.sentences) for s in sheet.sections if s.key != "sources"),
                 })
                 _log(f"{backend} fact sheet {item['topic']!r}: {len(found)}/{len(item['must_mention'])}")
+        if checkpoint is not None:
+            checkpoint.unlink(missing_ok=True)  # the run finished: the full results follow in the JSON report
         return {"backend": backend, "summary": summarise(rows, sheet_rows), "questions": rows, "factsheets": sheet_rows}
     finally:
         services.close()
@@ -385,6 +388,8 @@ def render_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     for lang in langs:
         cells = [_fmt(r["summary"]["by_lang"].get(lang, float("nan"))) for r in results]
         lines.append(f"| correctness, {lang} questions | " + " | ".join(cells) + " | |")
+    if meta.get("notes"):
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in meta["notes"]]
     cal = meta.get("calibration")
     if cal:
         sup, uns = cal["supported"], cal["unsupported"]
@@ -432,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-factsheets", action="store_true")
     parser.add_argument("--shuffle", action="store_true", help="questions in a fixed random order (seed 42)")
     parser.add_argument("--calibrate", action="store_true", help="also measure the grounding similarity threshold")
+    parser.add_argument("--note", action="append", default=[], help="a line for the report's notes (repeatable)")
     parser.add_argument("--out", default="bench/results/answers.md", help="markdown output; JSON goes next to it")
     parser.add_argument("--from-json", nargs="*", default=[], type=Path,
                         help="add the results of earlier runs (their JSON files) to the report, e.g. a slow local run")
@@ -479,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         "questions": len(questions),
         "answerable": sum(1 for q in questions if q["answerable"]),
         "calibration": calibration,
+        "notes": args.note,
     }
     out.write_text(render_markdown(results, meta), encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=1,

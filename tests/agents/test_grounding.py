@@ -124,3 +124,12 @@ def test_wrong_citation_number_is_repaired_only_to_a_shown_supporting_passage(ch
     assert not strict.kept and strict.unsupported
     uncited = checker.check([Sentence(text=sentence, citations=[])], passages, lang="de", shown=[1, 2, 3])
     assert not uncited.kept and uncited.unsupported[0].reason == "no citation"
+
+
+def test_sentence_that_only_restates_the_question_is_unsupported(checker, passages) -> None:
+    question = "How many households in Kisumu were affected by the floods in 2024?"
+    restated = Sentence(text="Households in Kisumu were affected by the floods in 2024.", citations=[1])
+    result = checker.check([restated], passages, lang="en", question=question)
+    assert not result.kept and "restates" in result.unsupported[0].reason
+    answer = Sentence(text="About 4,800 households were affected by the floods in 2024.", citations=[1])
+    assert checker.check([answer], passages, lang="en", question=question).kept
