@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench._common import LoadWatch, latency, loadavg, log, machine, wait_for_quiet  # noqa: E402
+from bench._common import LoadWatch, latency, loadavg, log, machine, wait_for_quiet
 
 QUERIES = [
     "Frist für die Bewerbung", "Hochwasser Frühwarnsystem Kisumu", "circular economy workshop Accra",
@@ -83,6 +83,7 @@ class Config:
     max_requests: int = 200_000
     timeout: float = 60.0
     uploads: int = 0
+    think: float = 0.0  # mean pause between a client's requests (s, exponential); 0 = closed loop
     seed: int = 1
 
 
@@ -237,14 +238,16 @@ async def _client(n: int, url: str, headers: dict[str, str], cfg: Config, mix: d
             except Exception as exc:  # noqa: BLE001 - every failure is counted, none ends the run
                 ms = (time.perf_counter() - t0) * 1000
                 stats[kind].record(ms, type(exc).__name__, False, str(exc))
+            if cfg.think > 0:
+                await asyncio.sleep(min(rng.expovariate(1 / cfg.think), max(0.0, deadline - time.monotonic())))
 
 
 def _upload_doc(run: str, j: int) -> tuple[str, str, str]:
     """(file name, text, word only this document contains)."""
     word = f"ladeprobe{run}x{j}"
-    paras = [f"# Upload {j} während der Last: {word}", "",
-             f"Der Begriff {word} kommt nur in diesem Dokument vor. Die Stadt Kisumu und die Stadt Bonn "
-             f"testen im Upload {j} gemeinsam Sensoren für Hochwasser.", ""]
+    intro = (f"Der Begriff {word} kommt nur in diesem Dokument vor. Die Stadt Kisumu und die Stadt Bonn "
+             f"testen im Upload {j} gemeinsam Sensoren für Hochwasser.")
+    paras = [f"# Upload {j} während der Last: {word}", "", intro, ""]
     paras += [f"Absatz {p}: Die Partner berichten über Messstation {j}-{p} am Fluss und über {word}. "
               "Die Daten fließen in die Leitstelle der Stadt." for p in range(12)]
     return f"upload-{run}-{j}.md", "\n\n".join(paras), word
@@ -344,6 +347,7 @@ def run(cfg: Config, *, workdir: Path | None = None) -> dict[str, Any]:
     keys = {"editor": "load-editor-" + secrets.token_hex(8), "staff": "load-staff-" + secrets.token_hex(8)}
     own_tmp = workdir is None
     base = Path(tempfile.mkdtemp(prefix="ccassist-load-")) if own_tmp else Path(workdir)  # type: ignore[arg-type]
+    base.mkdir(parents=True, exist_ok=True)
     env = _env(base, cfg.embedder, keys)
     ingest_report = None
     try:
@@ -415,19 +419,21 @@ def run(cfg: Config, *, workdir: Path | None = None) -> dict[str, Any]:
 
 def markdown(res: dict[str, Any], title: str) -> str:
     cfg, m = res["config"], res["machine"]
+    pacing = f"mean think time {cfg['think']} s" if cfg.get("think") else "closed loop, no think time"
+    ask = "in the mix" if res["ask_endpoint"] else "missing"
+    run_line = (f"- {m['date']}: {cfg['clients']} clients ({pacing}), {res['elapsed_s']} s, embedder "
+                f"`{cfg['embedder']}`, {res['index_points']} points / {res['documents']} documents, `/ask` {ask}")
+    machine_line = (f"- machine: {m['nproc']} × {m['cpu']}; load average at start {m['loadavg_at_start']}, during the "
+                    f"run min {res['load']['min']} / mean {res['load']['mean']} / max {res['load']['max']} (2 cores: "
+                    "above ~2 the machine was shared with other jobs)")
+    total_line = (f"- total: **{res['requests']} requests, {res['rps']} req/s, {res['errors']} errors**; server peak "
+                  f"RSS {res['server_peak_rss_mib']} MiB; first request of each kind after start-up (cold, not in "
+                  f"the table): {res['cold_start_ms']} ms")
+    cpu_line = (f"- server CPU: {res['server_cpu_s']} s for {res['requests']} requests = "
+                f"**{res['server_cpu_ms_per_request']} ms per request** (independent of the machine's load); the "
+                f"load generator itself used {res['client_cpu_s']} s")
     lines = [
-        f"## {title}", "",
-        f"- {res['machine']['date']}: {cfg['clients']} clients, {res['elapsed_s']} s, embedder `{cfg['embedder']}`, "
-        f"{res['index_points']} points / {res['documents']} documents, `/ask` {'in the mix' if res['ask_endpoint'] else 'missing'}",
-        f"- machine: {m['nproc']} × {m['cpu']}; load average at start {m['loadavg_at_start']}, during the run "
-        f"min {res['load']['min']} / mean {res['load']['mean']} / max {res['load']['max']} (2 cores: above ~2 the "
-        "machine was shared with other jobs)",
-        f"- total: **{res['requests']} requests, {res['rps']} req/s, {res['errors']} errors**; server peak RSS "
-        f"{res['server_peak_rss_mib']} MiB; first request of each kind after start-up (cold, not in the table): "
-        f"{res['cold_start_ms']} ms",
-        f"- server CPU: {res['server_cpu_s']} s for {res['requests']} requests = **{res['server_cpu_ms_per_request']} ms "
-        f"per request** (independent of the machine's load); the load generator itself used {res['client_cpu_s']} s",
-        "",
+        f"## {title}", "", run_line, machine_line, total_line, cpu_line, "",
         "| endpoint | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -436,8 +442,8 @@ def markdown(res: dict[str, Any], title: str) -> str:
                      f"{e.get('p95', '-')} | {e.get('p99', '-')} | {e.get('max', '-')} |")
     up = res.get("uploads")
     if up:
-        lines += ["", f"Uploads during the load: {up['uploaded']}/{up['requested']} accepted, "
-                      f"{up['complete_and_findable']} complete and findable afterwards, lost: {up['lost'] or 'none'}"]
+        lines += ["", (f"Uploads during the load: {up['uploaded']}/{up['requested']} accepted, "
+                       f"{up['complete_and_findable']} complete and findable afterwards, lost: {up['lost'] or 'none'}")]
     errs = {k: e["error_samples"] for k, e in res["endpoints"].items() if e["error_samples"]}
     if errs:
         lines += ["", "Error samples: " + json.dumps(errs, ensure_ascii=False)]
@@ -455,6 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     p.add_argument("--uploads", type=int, default=0, help="documents an editor uploads during the run (written "
                    "into the served index: use a copy)")
+    p.add_argument("--think", type=float, default=0.0, help="mean think time between a client's requests (s); "
+                   "default 0: every client sends its next request as soon as the last one is answered")
     p.add_argument("--short", action="store_true", help="10 clients, 10 s (CI)")
     p.add_argument("--out", type=Path, help="append a markdown section to this file")
     p.add_argument("--title", default="", help="heading of the markdown section")
@@ -463,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="first wait up to S seconds for the 1-min load average to drop below 2.5")
     args = p.parse_args(argv)
     cfg = Config(index=args.index, corpus=args.corpus, embedder=args.embedder, clients=args.clients,
-                 duration=args.duration, max_requests=args.max_requests, timeout=args.timeout, uploads=args.uploads)
+                 duration=args.duration, max_requests=args.max_requests, timeout=args.timeout, uploads=args.uploads,
+                 think=args.think)
     if args.short:
         cfg.clients, cfg.duration = 10, 10.0
     if args.wait_quiet:

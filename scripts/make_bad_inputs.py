@@ -143,7 +143,7 @@ def _docx_with(paragraphs: list[str], media: dict[str, bytes] | None = None) -> 
     document.core_properties.title = "Bildbericht Partnerschaft Köln–Kisumu"
     for text in paragraphs:
         document.add_paragraph(text)
-    for _name, data in (media or {}).items():
+    for data in (media or {}).values():
         document.add_picture(io.BytesIO(data), width=Cm(10))
     buf = io.BytesIO()
     document.save(buf)

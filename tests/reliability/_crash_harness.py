@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
-    import ingest.pipeline as pipeline
     from api.services import Services
     from core.settings import Settings
+    from ingest import pipeline
 
     settings = Settings(index_path=args.index, data_dir=args.index.parent / "data", embedder=args.embedder,
                         default_visibility="public")  # type: ignore[call-arg]

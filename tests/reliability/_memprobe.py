@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import tempfile
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.embedders import DenseEmbedder  # noqa: E402
+from core.embedders import DenseEmbedder
 
 
 class StubEmbedder(DenseEmbedder):

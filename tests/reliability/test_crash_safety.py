@@ -22,8 +22,8 @@ import pytest
 
 from api.services import Services
 from core.filters import Filter, Match
-from ingest.pipeline import content_hash
 from ingest.parsers import parse_file
+from ingest.pipeline import content_hash
 from tests.conftest import ROOT
 from tests.reliability.conftest import EMBEDDER, cli, cli_env, doc_text, index_state, settings_for, write_docs
 
@@ -150,7 +150,7 @@ def test_kill9_in_the_middle_of_a_batch_then_resume(tmp_path: Path, corpus: tupl
 
 
 def test_kill9_while_changed_documents_replace_their_old_versions(tmp_path: Path, corpus: tuple[Path, dict, dict]) -> None:
-    root, ref1, ref2 = corpus
+    root, _, ref2 = corpus
     docs = tmp_path / "docs"
     shutil.copytree(root / "v1", docs)
     assert _resume(tmp_path, docs)["indexed"] == N_DOCS

@@ -120,7 +120,7 @@ def test_restore_checks_the_archive(tmp_path: Path, source_index: tuple[Path, di
         snapshot(settings, tmp_path / "empty.tar.gz", index_path=tmp_path / "nothing-here")
 
     # A snapshot whose counts do not match its data is rejected before anything is replaced.
-    base, before = source_index
+    base, _ = source_index
     good = tmp_path / "good.tar.gz"
     snapshot(settings_for(base), good, index_path=base / "index")
     tampered = tmp_path / "tampered.tar.gz"
