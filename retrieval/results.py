@@ -27,6 +27,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode() or text.lower()
 
 
+# Query words are folded before the lookup, so the stoplist is folded too ("für" → "fur").
+_STOP = {_fold(word) for word in _STOP}
+
+
 def query_terms(query: str) -> list[str]:
     """Content words of the query, folded, as prefixes (a crude stem that works across de/en/fr)."""
     terms = []
