@@ -52,8 +52,6 @@ def _points() -> list[PointData]:
     for i in range(N):
         lang = "de" if i % 2 else "en"
         words = WORDS_DE if lang == "de" else WORDS_EN
-        # A distinct length per point (filler words) keeps BM25 scores apart: tied scores may be ordered either
-        # way by an engine, which would make the cross-engine comparison flaky.
         text = " ".join([*rng.choice(words, size=int(rng.integers(4, 12))), *(f"lorem{'x' * j}" for j in range(i))])
         year = 2021 + i % 5
         deadline = None if i % 3 == 0 else date(2026, 1 + i % 12, 1 + i % 27).isoformat()
@@ -74,9 +72,13 @@ def _points() -> list[PointData]:
             "text": text,
         }
         vec = rng.normal(size=DIM).astype(np.float32)
+        sparse = encoder.encode_document(text, lang)
+        # BM25 values depend on term counts only, so two points with the same counts of the query's terms tie,
+        # and each engine orders ties its own way (which moves their RRF ranks). A per-point scale keeps every
+        # score distinct, so the cross-engine comparison below is exact instead of flaky.
+        sparse = SparseVec(indices=list(sparse.indices), values=[v * (1 + i / 1000) for v in sparse.values])
         points.append(PointData(
-            id=str(uuid.uuid5(NAMESPACE, str(i))), dense=vec / np.linalg.norm(vec),
-            sparse=encoder.encode_document(text, lang), payload=payload,
+            id=str(uuid.uuid5(NAMESPACE, str(i))), dense=vec / np.linalg.norm(vec), sparse=sparse, payload=payload,
         ))
     return points
 
