@@ -130,6 +130,8 @@ def create_app(
             if owned:
                 svc.close()
             raise
+        if settings.warm_up:
+            logger.info("warmed up in %.1f s", await run_in_threadpool(svc.warm_up))
         app.state.services = svc
         app.state.jobs = JobManager(svc, settings)
         logger.info("serving index %s", settings.qdrant_url or settings.index_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -236,6 +237,23 @@ class Services:
         request; a CLI started later gets :class:`core.errors.IndexLocked`.
         """
         self.store.ensure(self.embedder.dim)
+
+    def warm_up(self) -> float:
+        """Load now what the first requests would otherwise queue behind, and return the seconds it took.
+
+        The query engines, the sparse encoder, the language cache and (for the extractive backend)
+        the agent pipeline are built lazily; without this the first search after start-up took
+        0.5-3.6 s and the first answer 2-5.5 s while concurrent requests piled up (bench/load.py).
+        A model-backed LLM still loads on first use. Never raises: a failed warm-up is only logged.
+        """
+        started = time.perf_counter()
+        try:
+            self.searcher.search("warm-up", k=1, allowed_visibility=[], facets=True)
+            if self.settings.llm == "extractive":
+                self.assistant  # noqa: B018 - building it is the point
+        except Exception as exc:  # noqa: BLE001 - the server runs without it, only slower at first
+            logger.warning("warm-up failed (the first requests will be slower): %s", exc)
+        return time.perf_counter() - started
 
     def health(self, *, llm: bool = True) -> dict[str, Any]:
         """Index, embedder and LLM backend status, without loading any model."""

@@ -77,7 +77,8 @@ MIX_WITHOUT_ASK = {"search": 55, "facets": 20, "documents": 25}
 class Config:
     index: Path | None = None
     corpus: Path = ROOT / "corpus"
-    embedder: str = "use-m3"
+    embedder: str = "e5-small"
+    unique_queries: bool = False  # every search a new string: the query-vector cache never hits
     clients: int = 50
     duration: float = 60.0
     max_requests: int = 200_000
@@ -193,14 +194,20 @@ def build_index(corpus: Path, index: Path, env: dict[str, str]) -> dict[str, Any
 # ------------------------------------------------------------------------------------------ clients
 
 
-def _request(kind: str, rng: random.Random, doc_ids: list[str]) -> tuple[str, str, dict[str, Any]]:
+def _query(rng: random.Random, unique: bool) -> str:
+    """A search query; ``unique`` appends another query's first word and a random number, so no two repeat."""
+    query = rng.choice(QUERIES)
+    return f"{query} {rng.choice(QUERIES).split()[0]} {rng.randrange(10**6)}" if unique else query
+
+
+def _request(kind: str, rng: random.Random, doc_ids: list[str], unique: bool = False) -> tuple[str, str, dict[str, Any]]:
     """(method, path, httpx kwargs) of one request of ``kind``."""
     if kind == "search":
-        body: dict[str, Any] = {"query": rng.choice(QUERIES), "k": rng.choice((5, 10)), "filters": rng.choice(FILTERS),
-                                "per_doc": rng.random() < 0.3}
+        body: dict[str, Any] = {"query": _query(rng, unique), "k": rng.choice((5, 10)),
+                                "filters": rng.choice(FILTERS), "per_doc": rng.random() < 0.3}
         return "POST", "/search", {"json": body}
     if kind == "facets":
-        return "POST", "/search", {"json": {"query": rng.choice(QUERIES), "k": 1, "facets": True}}
+        return "POST", "/search", {"json": {"query": _query(rng, unique), "k": 1, "facets": True}}
     if kind == "ask":
         return "POST", "/ask", {"json": {"question": rng.choice(QUESTIONS)}}
     if doc_ids and rng.random() < 0.6:
@@ -228,7 +235,7 @@ async def _client(n: int, url: str, headers: dict[str, str], cfg: Config, mix: d
         while time.monotonic() < deadline and budget[0] > 0:
             budget[0] -= 1
             kind = rng.choices(kinds, weights)[0]
-            method, path, kwargs = _request(kind, rng, doc_ids)
+            method, path, kwargs = _request(kind, rng, doc_ids, cfg.unique_queries)
             t0 = time.perf_counter()
             try:
                 r = await http.request(method, path, **kwargs)
@@ -420,6 +427,8 @@ def run(cfg: Config, *, workdir: Path | None = None) -> dict[str, Any]:
 def markdown(res: dict[str, Any], title: str) -> str:
     cfg, m = res["config"], res["machine"]
     pacing = f"mean think time {cfg['think']} s" if cfg.get("think") else "closed loop, no think time"
+    if cfg.get("unique_queries"):
+        pacing += "; every search query a new string (no query-cache hits)"
     ask = "in the mix" if res["ask_endpoint"] else "missing"
     run_line = (f"- {m['date']}: {cfg['clients']} clients ({pacing}), {res['elapsed_s']} s, embedder "
                 f"`{cfg['embedder']}`, {res['index_points']} points / {res['documents']} documents, `/ask` {ask}")
@@ -454,7 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--index", type=Path, help="serve this index (default: ingest --corpus into a tmp index)")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    p.add_argument("--embedder", default="use-m3", help="must be the one the index was built with")
+    p.add_argument("--embedder", default=Config.embedder, help="must be the one the index was built with "
+                   "(default: the product default)")
+    p.add_argument("--unique-queries", action="store_true", help="make every search query a new string, so "
+                   "the server's query-vector cache never hits (the worst case for the encoder)")
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     p.add_argument("--max-requests", type=int, default=200_000)
@@ -472,14 +484,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     cfg = Config(index=args.index, corpus=args.corpus, embedder=args.embedder, clients=args.clients,
                  duration=args.duration, max_requests=args.max_requests, timeout=args.timeout, uploads=args.uploads,
-                 think=args.think)
+                 think=args.think, unique_queries=args.unique_queries)
     if args.short:
         cfg.clients, cfg.duration = 10, 10.0
     if args.wait_quiet:
         log(f"waiting (at most {args.wait_quiet:.0f}s) for a quiet machine: {wait_for_quiet(2.5, args.wait_quiet)}")
     res = run(cfg, workdir=args.workdir)
     sys.stdout.write(json.dumps(res, ensure_ascii=False, default=str) + "\n")
-    title = args.title or f"{cfg.clients} clients × {cfg.duration:.0f} s, {cfg.embedder}"
+    title = args.title or (f"{cfg.clients} clients × {cfg.duration:.0f} s, {cfg.embedder}"
+                           + (", unique queries" if cfg.unique_queries else ""))
     md = markdown(res, title)
     log("\n" + md)
     if args.out:

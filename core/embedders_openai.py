@@ -124,13 +124,14 @@ class OpenAIEmbedder(DenseEmbedder):
         # No process-wide lock here (unlike the in-process engines): requests run in parallel by design.
         return self._embed(list(texts), "passage")
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(list(texts), "query")
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        # The base class adds the query cache around this; no lock, as for passages.
+        return self._embed(texts, "query")
 
     def _passages(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - embed_passages is overridden
         return self._embed(texts, "passage")
 
-    def _queries(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - embed_queries is overridden
+    def _queries(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - _encode_queries is overridden
         return self._embed(texts, "query")
 
     def close(self) -> None:

@@ -51,6 +51,20 @@ class Settings(BaseSettings):
         "stalls when the cores are busy (query p50 45-168 ms with 1 thread vs 287-587 ms with 2 on a loaded "
         "2-core machine, bench/results/search.md)",
     )
+    embed_query_workers: int = Field(
+        2, ge=0,
+        description="Dedicated single-query engines of the e5-small embedder: concurrent searches embed in "
+        "parallel and never queue behind an ingest batch (0 = share the ingest engine; bench/load.py)",
+    )
+    embed_query_cache: int = Field(
+        2048, ge=0,
+        description="Query vectors kept in an LRU cache (0 = off); a search page's facet request and repeated "
+        "questions skip the encoder",
+    )
+    warm_up: bool = Field(
+        True, description="Load the query engines and the answer pipeline when the API starts, so the first "
+        "requests do not queue behind lazy loading",
+    )
     ingest_batch_chunks: int = Field(
         64, ge=1,
         description="Ingest gathers the chunks of several documents into one encoder call of about this many "
