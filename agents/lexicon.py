@@ -15,6 +15,7 @@ from functools import lru_cache
 from core.language import fold, is_arabic
 
 __all__ = [
+    "COUNTED",
     "CUES",
     "EXPANSIONS",
     "EXPIRED_NOTE",
@@ -126,6 +127,18 @@ EXPANSIONS: dict[str, dict[str, str]] = {
     "figures": {"de": "Budget Euro", "en": "budget euro", "fr": "budget euros", "ar": "ميزانية"},
     "activity": {"de": "Besuch Delegation Austausch", "en": "visit delegation exchange",
                  "fr": "visite délégation échange", "ar": "زيارة وفد تبادل"},
+}
+
+# What a "how many" question counts → folded word prefixes in de / en / fr: "How many participants …?" is
+# answered by "32 Teilnehmende …" in a German report, which shares no other word with the question.
+COUNTED: dict[str, tuple[str, ...]] = {
+    "people": ("teilnehm", "participant", "personen", "people", "persons", "personnes", "menschen", "besucher",
+               "visitors", "visiteurs"),
+    "households": ("haushalt", "household", "menage"),
+    "volunteers": ("freiwillig", "ehrenamtlich", "volunteer", "benevole"),
+    "trees": ("baum", "tree", "arbre"),
+    "apprentices": ("auszubildend", "apprentice", "apprenti"),
+    "homes": ("wohnung", "apartment", "logement"),
 }
 
 # Time phrases (folded regex fragments); ``{y}`` stands for a four-digit year.

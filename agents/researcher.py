@@ -38,8 +38,10 @@ from agents.models import (
     SubQuestion,
 )
 from agents.safety import injection_patterns
+from agents.text import list_edges
 from core.dates import find_dates
-from core.filters import Filter, Match, all_of
+from core.filters import Filter, Match, Range, all_of
+from core.gazetteer import find_places
 from core.settings import Settings
 from core.store import Hit
 from core.topics import topic_label
@@ -48,7 +50,7 @@ from retrieval.hybrid import HybridSearcher
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DROP_ORDER", "SOFT_FILTERS", "Research", "Researcher"]
+__all__ = ["DROP_ORDER", "ENUMERATION_PLACES", "SOFT_FILTERS", "Research", "Researcher"]
 
 Emit = Callable[[AgentEvent], None]
 
@@ -61,8 +63,15 @@ DROP_ORDER = (
 # Filters relaxed on the last loop when results exist but do not answer: they rest on extracted metadata.
 SOFT_FILTERS = ("place", "city", "country", "region", "topic", "year", "year_from", "year_to",
                 "published_from", "published_to")
-_K = {"answer": 6, "list": 10, "factsheet": 10}
+# Lists search deeper than they keep: the hits below the cut are where enumerations are found (see _kept).
+_K = {"answer": 6, "list": 16, "factsheet": 10}
 _KEEP = {"answer": 5, "list": 8, "factsheet": 8}
+#: A passage or sentence naming at least this many places is an enumeration: the shape of a list-of-places answer.
+ENUMERATION_PLACES = 3
+#: Lower-ranked enumerations a list-of-places question keeps beyond ``_KEEP``.
+_ENUMERATIONS = 2
+#: Best passages of a list question whose bullet list may run on into a neighbouring chunk.
+_LIST_CONTINUATIONS = 3
 
 
 class Research(BaseModel):
@@ -214,6 +223,8 @@ class Researcher:
                     query = f"{sub.text} {' '.join(extra)}"
         if "deadline" in sub.intent:
             self._add_deadline_passages(pool, allowed, docs=3 if sub.shape == "list" else 1)
+        if sub.shape == "list":
+            self._add_list_continuations(pool, allowed)
         out.loops[str(index)] = loop
         out.key_terms[index] = extra
         out.dropped[index] = dropped
@@ -247,6 +258,35 @@ class Researcher:
                     pool[chunk.id] = chunk
                     break
 
+    def _add_list_continuations(self, pool: dict[str, Hit], allowed: list[str] | None) -> None:
+        """Add the neighbouring chunk that continues a bullet list cut at a chunk boundary.
+
+        The chunker splits a long section by size, so "six tandems were selected:" and its first items can
+        sit in one chunk and the remaining items in the next; the search finds the half whose words match the
+        question, and a list answer built from it names only some of the places. For the best passages whose
+        list runs into a chunk edge, one scroll (same document, ``chunk_index`` ± 1, the caller's visibility
+        inside the filter) fetches the neighbours; one is kept if it is in the same section and its facing
+        edge is part of the list too.
+        """
+        for hit in sorted(pool.values(), key=lambda h: (-h.score, h.id))[:_LIST_CONTINUATIONS]:
+            starts_with_item, ends_open = list_edges(str(hit.payload.get("text", "")))
+            index = hit.payload.get("chunk_index")
+            if not (starts_with_item or ends_open) or not isinstance(index, int):
+                continue
+            flt = all_of(Filter(must=[Match("doc_id", str(hit.payload.get("doc_id", ""))),
+                                      Range("chunk_index", gte=index - 1, lte=index + 1)]),
+                         visibility_filter(allowed))
+            chunks, _ = self.searcher.store.scroll(filter=flt, limit=3)
+            for chunk in chunks:
+                if chunk.id in pool or chunk.payload.get("heading") != hit.payload.get("heading"):
+                    continue
+                first, last = list_edges(str(chunk.payload.get("text", "")))
+                offset = chunk.payload.get("chunk_index")
+                if (offset == index + 1 and ends_open and first) or (offset == index - 1 and starts_with_item and last):
+                    chunk.score = hit.score * 0.99
+                    pool[chunk.id] = chunk
+                    logger.debug("list continued in chunk %s of %s", offset, hit.payload.get("source"))
+
     # -- evidence ----------------------------------------------------------------------------------
 
     def _evidence(self, plan: Plan, pools: list[dict[str, Hit]], out: Research) -> list[Evidence]:
@@ -254,8 +294,7 @@ class Researcher:
         evidence: dict[str, Evidence] = {}
         for index, pool in enumerate(pools):
             sub = plan.sub_questions[index]
-            ranked = sorted(pool.values(), key=lambda h: (-h.score, h.id))[: _KEEP[sub.shape]]
-            for hit in ranked:
+            for hit in _kept(pool, sub):
                 if hit.id in evidence:
                     if index not in evidence[hit.id].sub_questions:
                         evidence[hit.id].sub_questions.append(index)
@@ -268,6 +307,26 @@ class Researcher:
                     logger.warning("passage %s of %s looks like a prompt injection: %s", item.chunk_id, item.source,
                                    item.flags)
         return list(evidence.values())
+
+
+def _place_count(hit: Hit) -> int:
+    return len({m.place.name for m in find_places(str(hit.payload.get("text", "")))})
+
+
+def _kept(pool: dict[str, Hit], sub: SubQuestion) -> list[Hit]:
+    """The passages kept for a sub-question: the best by score and, for a list of places, enumerations.
+
+    A passage that lists the six partner cities consists of names rather than of the question's words, so
+    it ranks below passages that talk about the subject (across languages the more so); the passages below
+    the cut that name the most places are kept too, for the synthesizer to find the whole list.
+    """
+    ranked = sorted(pool.values(), key=lambda h: (-h.score, h.id))
+    kept = ranked[: _KEEP[sub.shape]]
+    if sub.list_of != "places":
+        return kept
+    lists = [(n, hit) for hit in ranked[len(kept):] if (n := _place_count(hit)) >= ENUMERATION_PLACES]
+    lists.sort(key=lambda pair: -pair[0])  # stable: equal counts stay in score order
+    return kept + [hit for _, hit in lists[:_ENUMERATIONS]]
 
 
 def _date(value: Any) -> date | None:

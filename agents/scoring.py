@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.lexicon import has_cue
+from agents.lexicon import COUNTED, has_cue
 from agents.models import Evidence
 from agents.safety import neutralise
 from agents.similarity import Similarity
@@ -25,7 +25,7 @@ from core.dates import find_dates
 from core.gazetteer import find_places
 from core.language import fold
 
-__all__ = ["EMAIL_OR_PHONE", "Candidate", "SentenceScorer", "dedupe_key"]
+__all__ = ["EMAIL_OR_PHONE", "Candidate", "SentenceScorer", "counted", "dedupe_key"]
 
 EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d[\d /-]{6,}\d")
 _DIGIT = re.compile(r"\d")
@@ -49,6 +49,8 @@ _QUANTITY = re.compile(
     r"hectares?|km|kilometer|kilometres?|tonnen|tonnes?|tons?|personen|teilnehmende|participants?|haushalte|"
     r"households|fachleute|freiwillige|volunteers|wohnungen|apartments)|\b(?:eur|euro)\s*\d"
 )
+# A number and the (at most two) words after it: "32 Teilnehmende", "140 neuen Bäumen".
+_COUNT = re.compile(r"\d[\d.,]*\s+(\w+(?:\s+\w+)?)")
 # Intent a sentence must meet to answer at all; without it the sentence's score is cut.
 _INTENT_MISS_FACTOR = 0.7
 # Weight of the dense cosine in the combined score, and the cosine range mapped to [0, 1].
@@ -74,6 +76,7 @@ class Candidate:
     has_number: bool = False
     has_quantity: bool = False  # a number with a unit: "30 Prozent", "EUR 180,000", "5 mégawatts"
     deadline_cue: bool = False  # "Frist", "deadline", "Bewerbungen bis" …
+    counts: set[str] = field(default_factory=set)  # what its numbers count (:data:`agents.lexicon.COUNTED`)
     language: str | None = None
     passage_words: set[str] = field(default_factory=set)  # title, heading and text of its passage
 
@@ -89,6 +92,16 @@ class Candidate:
 
 def dedupe_key(text: str) -> frozenset[str]:
     return frozenset(w for w in word_set(text) if len(w) > 2)
+
+
+def counted(text: str, *, after_number: bool = False) -> set[str]:
+    """Kinds of things ``text`` names (:data:`agents.lexicon.COUNTED`), in any language.
+
+    ``after_number``: only the words right after a number, i.e. what the text's numbers count.
+    """
+    folded = fold(text)
+    words = " ".join(_COUNT.findall(folded)).split() if after_number else folded.split()
+    return {kind for kind, stems in COUNTED.items() if any(w.startswith(stems) for w in words)}
 
 
 class SentenceScorer:
@@ -130,6 +143,7 @@ class SentenceScorer:
                     deadline_cue=has_cue(fold(sentence), "deadline"),
                     has_quantity=bool(_QUANTITY.search(fold(sentence))),
                     has_number=bool(_DIGIT.search(sentence) or _NUMBER_WORD.search(fold(sentence))),
+                    counts=counted(sentence, after_number=True),
                     language=item.language,
                     passage_words=context,
                 )
@@ -151,6 +165,7 @@ class SentenceScorer:
         intent_set = set(intent or [])
         wanted_places = {fold(p) for p in places or []}
         numbers = set(_QUESTION_NUMBER.findall(question))
+        asked = counted(question) if "howmuch" in intent_set else set()
         for cand in candidates:
             words = word_set(cand.text)
             hits = sum(1 for t in terms if any(w.startswith(t) for w in words))
@@ -179,6 +194,8 @@ class SentenceScorer:
                 bonus += 0.15 * len(numbers & set(_QUESTION_NUMBER.findall(cand.text)))
             if {"figures", "howmuch"} & intent_set and cand.has_quantity:
                 bonus += 0.2
+            if asked & cand.counts:  # "how many participants" ↔ "32 Teilnehmende", across languages
+                bonus += 0.3
             bonus *= relevance
             factor = TITLE_FACTOR if cand.position == TITLE_POSITION else 1.0
             if self._misses_intent(cand, intent_set):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from agents.lexicon import REFUSAL
 from agents.models import Evidence, Plan, Sentence
 from agents.prompts import answer_messages
-from agents.researcher import Research
+from agents.researcher import ENUMERATION_PLACES, Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
 from agents.text import split_sentences, strip_citations
 from core.dates import find_dates
@@ -74,7 +74,22 @@ class Synthesizer:
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a and b) and len(a & b) / len(a | b) > 0.7
+    """Near-duplicates, or a sentence already contained in a chosen list block ("The six cities adopted …")."""
+    return bool(a and b) and (len(a & b) / len(a | b) > 0.7 or a <= b)
+
+
+#: Enumerations below the lexical cut that a list-of-places question still scores densely and may choose.
+_EXTRA_ENUMERATIONS = 2
+
+
+def _enumerations(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """The ``limit`` candidates naming the most places (at least :data:`ENUMERATION_PLACES`), best first.
+
+    A list of partner cities shares few words with "which cities take part in …", so its lexical score
+    ranks it below sentences about the subject that name one city each; the list is what answers.
+    """
+    lists = [c for c in candidates if len(set(c.places)) >= ENUMERATION_PLACES]
+    return sorted(lists, key=lambda c: (-len(set(c.places)), -c.lexical))[:limit]
 
 
 class ExtractiveSynthesizer(Synthesizer):
@@ -103,7 +118,8 @@ class ExtractiveSynthesizer(Synthesizer):
     ) -> list[Candidate]:
         """Candidates best first: lexical over all sentences, dense over the best few.
 
-        ``require`` keeps only sentences of a kind (with a date, a number, contact details …).
+        ``require`` keeps only sentences of a kind (with a date, a number, contact details …). For a list of
+        places the sentences and list blocks naming the most places join the best few (:func:`_enumerations`).
         """
         candidates = self.scorer.candidates(evidence)
         if require is not None:
@@ -112,9 +128,11 @@ class ExtractiveSynthesizer(Synthesizer):
                                   list_of=list_of)
         candidates.sort(key=lambda c: (-c.lexical, c.rank, c.position))
         n_dense = self.dense_candidates + (2 if list_of else 0)
-        if dense:
-            self.scorer.add_dense(candidates[:n_dense], question)
         top = candidates[:n_dense]
+        if list_of == "places":
+            top += _enumerations(candidates[n_dense:], _EXTRA_ENUMERATIONS)
+        if dense:
+            self.scorer.add_dense(top, question)
         return sorted(top, key=lambda c: (-c.score, c.rank, c.position))
 
     def choose(self, ranked: list[Candidate], *, list_of: str | None, max_sentences: int | None = None,

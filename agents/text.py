@@ -12,7 +12,7 @@ import re
 
 from core.language import fold
 
-__all__ = ["CITATION_RE", "logical_lines", "names_of", "split_sentences", "strip_citations"]
+__all__ = ["CITATION_RE", "list_blocks", "list_edges", "logical_lines", "names_of", "split_sentences", "strip_citations"]
 
 _ABBREVIATIONS = {
     "z", "b", "dr", "prof", "nr", "ca", "bzw", "vgl", "u", "a", "st", "e", "v", "mio", "mrd", "tel", "abs", "s",
@@ -134,6 +134,21 @@ def list_blocks(text: str, *, max_items: int = 8, max_chars: int = 600) -> list[
         if len(block) <= max_chars:
             blocks.append(block)
     return blocks
+
+
+def list_edges(text: str) -> tuple[bool, bool]:
+    """(starts inside a bullet list, ends inside one or on its lead-in "… ausgewählt:").
+
+    The chunker cuts long sections by size, often in the middle of an item, so a list can start in one
+    chunk and go on in the next: the next chunk then opens with the rest of the cut item (or an overlap
+    line) and a bullet, the previous one ends with a bullet or the lead-in.
+    """
+    lines = logical_lines(text)
+    if not lines:
+        return False, False
+    head = any(_BULLET.match(line) for line in lines[:2])
+    tail = bool(_BULLET.match(lines[-1])) or lines[-1].rstrip().endswith(":")
+    return head, tail
 
 
 def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:
