@@ -42,6 +42,7 @@ __all__ = ["HybridSearcher", "FACET_FIELDS", "SearchMode"]
 FACET_FIELDS = ("doc_type", "language", "year", "countries", "topics")
 SearchMode = str  # "hybrid" | "dense" | "sparse"
 _LANG_CACHE_S = 30.0
+FACET_SCOPE = 100  # hits whose documents the facet counts of a search cover
 
 
 @dataclass(slots=True)
@@ -121,14 +122,17 @@ class HybridSearcher:
     ) -> tuple[list[Hit], str]:
         """Raw hits (the researcher and the benchmark use this)."""
         prefetches, qlang = self.prefetches(query, mode=mode, language=language)
+        return self._run(prefetches, limit=k, filter=filter), qlang
+
+    def _run(self, prefetches: list[Prefetch], *, limit: int, filter: Filter | None,
+             payload: Sequence[str] | None = None) -> list[Hit]:
         t0 = time.perf_counter()
-        hits = self.store.query(
-            prefetches, limit=k, filter=filter, fusion=self.settings.fusion, rrf_k=self.settings.rrf_k
-        )
+        hits = self.store.query(prefetches, limit=limit, filter=filter, fusion=self.settings.fusion,
+                                rrf_k=self.settings.rrf_k, payload=payload)
         self.last_timing.query_ms = (time.perf_counter() - t0) * 1000
         # RRF ties come back in hash-map order; order them by id so the same query gives the same list.
         hits.sort(key=lambda h: (-round(h.score, 9), h.id))
-        return hits, qlang
+        return hits
 
     def facets(self, *, filter: Filter | None, doc_ids: Sequence[str] | None = None,
                fields: Sequence[str] = FACET_FIELDS) -> dict[str, list[FacetCount]]:
@@ -163,11 +167,14 @@ class HybridSearcher:
         allowed = list(allowed_visibility) if allowed_visibility is not None else None
         flt = all_of(filters.to_filter(today=today), visibility_filter(allowed))
         fetch = max(k * 6, 30) if per_doc else k
-        hits, qlang = self.search_hits(query, k=fetch if not facets else max(fetch, 100), filter=flt, mode=mode)
+        prefetches, qlang = self.prefetches(query, mode=mode)
+        hits = self._run(prefetches, limit=fetch, filter=flt)
         facet_counts: dict[str, list[FacetCount]] = {}
         if facets:
             t0 = time.perf_counter()
-            doc_ids = list(dict.fromkeys(str(h.payload.get("doc_id")) for h in hits))
+            # The query's result set for facet counts: its top FACET_SCOPE hits, fetched with doc ids only.
+            scope = self._run(prefetches, limit=max(fetch, FACET_SCOPE), filter=flt, payload=("doc_id",))
+            doc_ids = list(dict.fromkeys(str(h.payload.get("doc_id")) for h in scope))
             facet_counts = self.facets(filter=flt, doc_ids=doc_ids)
             self.last_timing.facets_ms = (time.perf_counter() - t0) * 1000
         if per_doc:

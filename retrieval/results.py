@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from core.models import SearchResult
 from core.store import Hit
@@ -23,7 +24,10 @@ _STOP = {
 _PAYLOAD_DROP = {"text", "kind"}
 
 
+@lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
+    # Cached: snippets fold every word of every hit, and a collection's vocabulary repeats (profiled: folding
+    # was three quarters of a cached search's CPU time).
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode() or text.lower()
 
 
@@ -46,7 +50,8 @@ def highlight_snippet(text: str, query: str, *, max_chars: int = 320) -> str:
     """The window of ``text`` with the most query-term matches, matches wrapped in ``**``."""
     terms = query_terms(query)
     words = list(_WORD.finditer(text))
-    matched = [m for m in words if terms and any(_fold(m.group()).startswith(t) for t in terms)]
+    prefixes = tuple(terms)
+    matched = [m for m in words if prefixes and _fold(m.group()).startswith(prefixes)]
     if len(text) <= max_chars:
         start, end = 0, len(text)
     else:

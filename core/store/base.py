@@ -114,8 +114,13 @@ class Store(ABC):
         filter: Filter | None = None,
         fusion: Literal["rrf", "dbsf"] = "rrf",
         rrf_k: int = 60,
+        payload: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """Fuse the prefetches in the engine; ``filter`` applies to every prefetch. One prefetch = plain search."""
+        """Fuse the prefetches in the engine; ``filter`` applies to every prefetch. One prefetch = plain search.
+
+        ``payload`` names the payload keys to return (None: all). Copying a chunk's text out of the
+        engine is most of a query's cost when only ids are needed (facet scopes, bench/load.py).
+        """
 
     @abstractmethod
     def facet(self, key: str, *, filter: Filter | None = None, limit: int = 20) -> list[tuple[Any, int]]:

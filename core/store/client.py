@@ -194,15 +194,17 @@ class ClientStore(Store):
         filter: Filter | None = None,
         fusion: Literal["rrf", "dbsf"] = "rrf",
         rrf_k: int = 60,
+        payload: Sequence[str] | None = None,
     ) -> list[Hit]:
         if self.dim is None:
             return []
+        with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
             response = self._call(
                 lambda: self.client.query_points(
                     self.collection, query=_vector(pf.vector), using=pf.using, limit=limit,
-                    query_filter=_filter(all_of(filter, pf.filter)), with_payload=True,
+                    query_filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
                 )
             )
         else:
@@ -218,7 +220,7 @@ class ClientStore(Store):
             response = self._call(
                 lambda: self.client.query_points(
                     self.collection, prefetch=request_prefetch, query=fused, limit=limit,
-                    query_filter=_filter(filter), with_payload=True,
+                    query_filter=_filter(filter), with_payload=with_payload,
                 )
             )
         return [_hit(p) for p in response.points]

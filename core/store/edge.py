@@ -165,15 +165,17 @@ class EdgeStore(Store):
         filter: Filter | None = None,
         fusion: Literal["rrf", "dbsf"] = "rrf",
         rrf_k: int = 60,
+        payload: Sequence[str] | None = None,
     ) -> list[Hit]:
         if self._shard is None:
             return []
+        with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
             vector = _sparse(pf.vector) if isinstance(pf.vector, SparseVec) else np.asarray(pf.vector, dtype=np.float32).tolist()
             request = qe.QueryRequest(
                 limit=limit, query=qe.Query.Nearest(vector, using=pf.using),
-                filter=_filter(all_of(filter, pf.filter)), with_payload=True,
+                filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
             )
         else:
             fused = (
@@ -186,7 +188,7 @@ class EdgeStore(Store):
                 prefetches=[self._prefetch(pf) for pf in prefetches],
                 query=fused,
                 filter=_filter(filter),
-                with_payload=True,
+                with_payload=with_payload,
             )
         return [_hit(p) for p in self.shard.query(request)]
 
