@@ -442,8 +442,9 @@ def corpus_e2e(embedder_name: str, n_queries: int) -> dict[str, Any]:
 
     tmp = Path(tempfile.mkdtemp(prefix="ccassist-bench-corpus-"))
     try:
+        # No query-vector cache: every timed search embeds its query, as a first-time question does.
         services = Services(Settings(index_path=tmp / "index", data_dir=tmp / "data", embedder=embedder_name,
-                                     llm="extractive"))
+                                     llm="extractive", embed_query_cache=0))
         t0 = time.perf_counter()
         report = services.ingest([ROOT / "corpus"])
         ingest_s = time.perf_counter() - t0
@@ -671,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
         from core.embedders import get_embedder
         from core.settings import Settings
 
-        e2e = get_embedder(Settings(embedder=args.e2e_embedder))
+        e2e = get_embedder(Settings(embedder=args.e2e_embedder, embed_query_cache=0))
     with LoadWatch() as load:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.probe is None else []
         ran = bool(sizes) or args.probe is not None

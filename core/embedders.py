@@ -27,9 +27,10 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EMBEDDER_NAMES", "DenseEmbedder", "QueryVectorCache", "get_embedder"]
+__all__ = ["EMBEDDER_NAMES", "DenseEmbedder", "EnsembleEmbedder", "QueryVectorCache", "get_embedder"]
 
-EMBEDDER_NAMES = ("e5-small", "e5-small-enpt", "use-m3", "st:<name-or-path>", "openai:<model>")
+EMBEDDER_NAMES = ("e5-small", "e5+use-m3", "e5-small-enpt", "use-m3", "st:<name-or-path>", "openai:<model>",
+                  "<a>+<b>")
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -292,6 +293,44 @@ class SentenceTransformerEmbedder(DenseEmbedder):
         return self._encode(texts, "query: ")
 
 
+class EnsembleEmbedder(DenseEmbedder):
+    """Several embedders as one: each member's unit vector scaled by √weight, concatenated.
+
+    The dot product of two such vectors is ``Σ weight·cosine`` over the members, so one dense
+    search in Qdrant ranks by the weighted sum of the members' similarities, with no change to the
+    store, the fusion or the filters. Two different multilingual models err on different questions:
+    on XQuAD, e5-small + 0.15·use-m3 beat e5-small alone in every language pair, most across
+    languages (bench/retrieval.py; the weight was chosen on half of the paragraphs, reported on all).
+    """
+
+    def __init__(self, members: Sequence[tuple[DenseEmbedder, float]]) -> None:
+        super().__init__()
+        if len(members) < 2 or any(weight <= 0 for _, weight in members):
+            raise ValueError("an ensemble needs at least two members with positive weights")
+        self.members = list(members)
+        self.name = "+".join(m.name for m, _ in self.members)
+        self.dim = sum(m.dim for m, _ in self.members)
+        self._scales = [float(np.sqrt(w)) for _, w in self.members]
+
+    def _join(self, parts: list[np.ndarray]) -> np.ndarray:
+        return np.hstack([part * scale for part, scale in zip(parts, self._scales, strict=True)])
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._join([m.embed_passages(texts) for m, _ in self.members]))
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        # Each member embeds on its own engines and locks (e5-small's query engines included).
+        return self._join([m.embed_queries(texts) for m, _ in self.members])
+
+    def _passages(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - embed_passages is overridden
+        return self._join([m.embed_passages(texts) for m, _ in self.members])
+
+    def _queries(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - _encode_queries is overridden
+        return self._encode_queries(texts)
+
+
 def _build(settings: Settings) -> DenseEmbedder:
     embedder = _construct(settings)
     embedder.query_cache = QueryVectorCache(settings.embed_query_cache)
@@ -300,6 +339,14 @@ def _build(settings: Settings) -> DenseEmbedder:
 
 def _construct(settings: Settings) -> DenseEmbedder:
     name = settings.embedder
+    if "+" in name:
+        # "a+b": the first member at weight 1, every further one at embed_ensemble_weight.
+        names = [part.strip() for part in name.split("+")]
+        if name == "e5+use-m3":
+            names = ["e5-small", "use-m3"]
+        weights = [1.0] + [settings.embed_ensemble_weight] * (len(names) - 1)
+        members = [(_construct(settings.model_copy(update={"embedder": part})), w) for part, w in zip(names, weights)]
+        return EnsembleEmbedder(members)
     if name in ("e5-small", "e5-small-enpt"):
         return E5SmallEmbedder(threads=settings.embed_threads, batch_size=settings.embed_batch_size,
                                query_threads=settings.embed_query_threads,

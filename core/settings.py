@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     embedder: str = Field(
         "e5-small",
         description="Dense embedder: 'e5-small' (packaged multilingual-e5-small), 'use-m3' (packaged fast "
-        "Universal Sentence Encoder), 'st:<name-or-path>' (sentence-transformers), 'openai:<model>' (server)",
+        "Universal Sentence Encoder), 'e5+use-m3' (both as one vector: better across languages, 10 % slower "
+        "ingest), 'st:<name-or-path>' (sentence-transformers), 'openai:<model>' (server), 'a+b' (any ensemble)",
     )
     embed_batch_size: int = Field(32, description="Passages per embedding call")
     embed_threads: int = Field(2, description="CPU threads of the in-process embedder")
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
         description="CPU threads of the e5-small embedder for a search query: one thread avoids OpenMP barrier "
         "stalls when the cores are busy (query p50 45-168 ms with 1 thread vs 287-587 ms with 2 on a loaded "
         "2-core machine, bench/results/search.md)",
+    )
+    embed_ensemble_weight: float = Field(
+        0.15, gt=0,
+        description="Weight of the second (and further) members of an ensemble embedder such as 'e5+use-m3': "
+        "dense similarity = cosine of the first + weight × cosine of the others (chosen on half of XQuAD's "
+        "paragraphs, bench/retrieval.py)",
     )
     embed_query_workers: int = Field(
         2, ge=0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import ask as ask_bench
@@ -84,3 +85,11 @@ def test_ask_bench_tiny(tmp_path: Path, sample_dir: Path, backend: str) -> None:
     md = ask_bench.render({"machine": ask_bench.machine(), "command": "x", "backends": [r], "index": built,
                            "questions": 1, "notes": []})
     assert "| extractive |" in md
+
+
+def test_ensemble_weight_mrr_matches_the_definition() -> None:
+    from bench.ensemble_weight import mrr_at_10
+
+    scores = np.array([[0.9, 0.1, 0.5], [0.2, 0.3, 0.1], [0.0, 0.0, 1.0]])
+    gold = np.array([2, 1, 0])  # ranks 2, 1 and 2 (ties keep index order)
+    assert mrr_at_10(scores, gold) == pytest.approx((1 / 2 + 1 + 1 / 2) / 3)

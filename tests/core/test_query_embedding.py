@@ -98,3 +98,19 @@ def test_a_query_does_not_wait_for_the_ingest_engine(reference: np.ndarray) -> N
         finished = not worker.is_alive()
     assert finished, "the query waited for the passage engine's lock"
     np.testing.assert_allclose(result[0], reference[1], atol=1e-5)
+
+
+def test_ensemble_vectors_rank_by_the_weighted_sum_of_member_cosines() -> None:
+    from core.embedders import EnsembleEmbedder
+
+    settings = Settings(embedder="e5+use-m3", embed_ensemble_weight=0.25)
+    ensemble = get_embedder(settings)
+    assert isinstance(ensemble, EnsembleEmbedder)
+    e5, use = (member for member, _ in ensemble.members)
+    assert ensemble.dim == e5.dim + use.dim == 384 + 512
+    passages = ["Starkregen in Kisumu: naturbasierte Lösungen", "hydrogen port Kiel", "îlots de fraîcheur à Lyon"]
+    p, q = ensemble.embed_passages(passages), ensemble.embed_queries(QUERIES[:3])
+    expected = (e5.embed_queries(QUERIES[:3]) @ e5.embed_passages(passages).T
+                + 0.25 * use.embed_queries(QUERIES[:3]) @ use.embed_passages(passages).T) / 1.25
+    np.testing.assert_allclose(q @ p.T, expected, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-5)
