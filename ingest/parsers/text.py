@@ -230,12 +230,16 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     return data.decode(guess, errors="replace"), guess
 
 
+# "Einsendeschluss: 30.09.2024", "Contact: Maria Muster": a labelled value, not a heading ("Kontakt:" alone may be).
+_FIELD_RE = re.compile(r"^[^:]{1,40}:\s+\S")
+
+
 def _is_heading_line(line: str) -> bool:
     """A short stand-alone line without sentence punctuation, e.g. "1. Einleitung" or "Kontakt"."""
     s = line.strip()
     if not s or len(s) > 80 or len(s.split()) > 12:
         return False
-    if s.endswith(_SENTENCE_END) or _LIST_MARKER_RE.match(s):
+    if s.endswith(_SENTENCE_END) or _LIST_MARKER_RE.match(s) or _FIELD_RE.match(s):
         return False
     return any(ch.isalpha() for ch in s)
 

@@ -428,6 +428,19 @@ def test_text_underlined_headings_and_lists(tmp_path: Path) -> None:
     assert doc.sections[2].text == "Köln 7. Februar 2026"
 
 
+def test_text_labelled_values_are_not_headings(tmp_path: Path) -> None:
+    """"Einsendeschluss: 30.09.2024" on its own line is a field of the call, not a section title."""
+    path = tmp_path / "aufruf.txt"
+    path.write_text(
+        "Aufruf Stadtgrün\n================\n\nDie Städte reichen Projektideen ein.\n\n"
+        "Einsendeschluss: 30.09.2024\n\nMaria Muster, Servicestelle.\n",
+        encoding="utf-8",
+    )
+    doc = parse_file(path)
+    assert [s.heading for s in doc.sections] == ["Aufruf Stadtgrün"]
+    assert "Einsendeschluss: 30.09.2024" in doc.sections[0].text
+
+
 def test_text_normalises_unicode_and_controls(tmp_path: Path) -> None:
     path = tmp_path / "mac.txt"
     path.write_bytes("Cafe\u0301 in Ko\u0308ln\x07\rzweite Zeile\tmit Tab\r".encode("utf-8"))
