@@ -40,7 +40,7 @@ from agents.models import AgentEvent, Answer, FactSheet, Plan, Sentence, Trace
 from agents.planner import Planner, make_planner
 from agents.researcher import Research, Researcher
 from agents.scoring import SentenceScorer
-from agents.similarity import CachedQueryEmbedder, Similarity
+from agents.similarity import Similarity
 from agents.synthesizer import Draft, ExtractiveSynthesizer, LLMSynthesizer, Synthesizer, missing_intent
 from core.llm import ChatLLM, get_chat_llm
 from core.settings import Settings
@@ -146,10 +146,10 @@ class Agents:
         else:
             roles = set(llm_roles if llm_roles is not None else DEFAULT_LLM_ROLES.get(llm.backend, ALL_LLM_ROLES))
         self.llm_roles = sorted(roles)
-        embedder = CachedQueryEmbedder(searcher.embedder)
-        # Our own view of the index with a query cache: loops and sentence scoring reuse query vectors.
-        self.searcher = HybridSearcher(settings, searcher.store, embedder=embedder, sparse=searcher.sparse)
-        self.similarity = Similarity(embedder, searcher.store)
+        # Loops and sentence scoring re-embed the same questions: the embedder's query cache
+        # (CCASSIST_EMBED_QUERY_CACHE) serves the repeats.
+        self.searcher = searcher
+        self.similarity = Similarity(searcher.embedder, searcher.store)
         self.llm = llm
         self.backend = llm.backend if llm is not None else "extractive"
         self.planner: Planner = make_planner(llm if "planner" in roles else None)

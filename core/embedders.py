@@ -27,7 +27,7 @@ from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EMBEDDER_NAMES", "DenseEmbedder", "EnsembleEmbedder", "QueryVectorCache", "get_embedder"]
+__all__ = ["EMBEDDER_NAMES", "DenseEmbedder", "EnsembleEmbedder", "VectorCache", "get_embedder"]
 
 EMBEDDER_NAMES = ("e5-small", "e5+use-m3", "e5-small-enpt", "use-m3", "st:<name-or-path>", "openai:<model>",
                   "<a>+<b>")
@@ -39,8 +39,8 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-class QueryVectorCache:
-    """A small thread-safe LRU of query vectors.
+class VectorCache:
+    """A small thread-safe LRU of vectors by key (query text, sentence, chunk id).
 
     Queries repeat far more than passages: the search page asks for results and then
     facets with the same words, the researcher re-runs a sub-question, colleagues search
@@ -92,7 +92,7 @@ class DenseEmbedder(ABC):
         # The C engines are not re-entrant; the API serves requests from a thread pool.
         self._lock = threading.Lock()
         # Off unless configured: get_embedder() sizes it from settings.
-        self.query_cache = QueryVectorCache(0)
+        self.query_cache = VectorCache(0)
 
     @abstractmethod
     def _passages(self, texts: list[str]) -> np.ndarray: ...
@@ -333,7 +333,7 @@ class EnsembleEmbedder(DenseEmbedder):
 
 def _build(settings: Settings) -> DenseEmbedder:
     embedder = _construct(settings)
-    embedder.query_cache = QueryVectorCache(settings.embed_query_cache)
+    embedder.query_cache = VectorCache(settings.embed_query_cache)
     return embedder
 
 

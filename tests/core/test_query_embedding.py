@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from core.embedders import E5SmallEmbedder, QueryVectorCache, get_embedder
+from core.embedders import E5SmallEmbedder, VectorCache, get_embedder
 from core.settings import Settings
 
 QUERIES = [
@@ -33,7 +33,7 @@ def reference() -> np.ndarray:
 
 
 def test_cache_is_lru_and_bounded() -> None:
-    cache = QueryVectorCache(2)
+    cache = VectorCache(2)
     for text in ("a", "b"):
         cache.put(text, np.ones(3, dtype=np.float32))
     assert cache.get("a") is not None  # "a" is now the most recent
@@ -43,7 +43,7 @@ def test_cache_is_lru_and_bounded() -> None:
 
 
 def test_cached_vectors_are_read_only_copies() -> None:
-    cache = QueryVectorCache(4)
+    cache = VectorCache(4)
     original = np.ones(3, dtype=np.float32)
     cache.put("q", original)
     original[0] = 5.0
@@ -54,7 +54,7 @@ def test_cached_vectors_are_read_only_copies() -> None:
 
 
 def test_zero_size_cache_stores_nothing() -> None:
-    cache = QueryVectorCache(0)
+    cache = VectorCache(0)
     cache.put("q", np.ones(3, dtype=np.float32))
     assert cache.get("q") is None and len(cache) == 0
 
@@ -72,7 +72,7 @@ def test_settings_size_the_cache_and_hits_return_the_computed_vector(reference: 
 
 def test_batch_mixes_cached_and_new_queries_in_order(reference: np.ndarray) -> None:
     embedder = E5SmallEmbedder(threads=1, query_workers=1)
-    embedder.query_cache = QueryVectorCache(8)
+    embedder.query_cache = VectorCache(8)
     embedder.embed_query(QUERIES[2])
     out = embedder.embed_queries([QUERIES[1], QUERIES[2], QUERIES[1], QUERIES[3]])
     np.testing.assert_allclose(out, reference[[1, 2, 1, 3]], atol=1e-5)
