@@ -493,6 +493,12 @@ def corpus_e2e(embedder_name: str, n_queries: int) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------- plot
 
 
+def _load_label(res: dict[str, Any]) -> str:
+    """" (load a-b)" from a bench's recorded load average during its run, or "" when it has none."""
+    load = res.get("load") or {}
+    return f" (load {load['min']:.0f}-{load['max']:.0f})" if {"min", "max"} <= set(load) else ""
+
+
 def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str, Any] | None = None,
                        search: dict[str, Any] | None = None) -> Path | None:
     """Ingest time and query latency against corpus size (by default from the results JSON of both benches)."""
@@ -523,7 +529,7 @@ def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str
     ax1.set_yscale("log")
     ax1.set_xlabel("chunks")
     ax1.set_ylabel("ingest wall time (min)")
-    ax1.set_title("Ingest, 2 shared cores (load 15-21)")
+    ax1.set_title(f"Ingest, 2 cores{_load_label(ingest)}")
     ax1.grid(True, which="both", alpha=0.3)
     if by_emb or ingest.get("extrapolated_points"):
         ax1.legend(fontsize=7)
@@ -544,7 +550,7 @@ def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str
     ax2.set_yscale("log")
     ax2.set_xlabel("chunks")
     ax2.set_ylabel("latency (ms)")
-    ax2.set_title("Hybrid query, 2 shared cores (load 16-17)")
+    ax2.set_title(f"Hybrid query, 2 cores{_load_label(search)}")
     ax2.grid(True, which="both", alpha=0.3)
     if rows:
         ax2.legend(fontsize=7)
