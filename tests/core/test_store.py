@@ -355,6 +355,17 @@ def _ranking(hits: list) -> tuple[list[float], set[str]]:
     return scores, {h.id for h in hits if round(h.score, 6) > min(scores)}
 
 
+def test_query_can_return_only_named_payload_keys(ro_store: Store) -> None:
+    """The facet scope asks for doc ids only: same hits and scores, no chunk text copied out."""
+    dense, sparse = _query_vectors(11)
+    prefetches = [Prefetch("dense", dense, limit=20), Prefetch("sparse", sparse, limit=N)]
+    full = ro_store.query(prefetches, limit=15, rrf_k=2)
+    slim = ro_store.query(prefetches, limit=15, rrf_k=2, payload=("doc_id",))
+    assert [(h.id, h.score) for h in slim] == [(h.id, h.score) for h in full]
+    assert all(set(h.payload) == {"doc_id"} and h.payload["doc_id"] == BY_ID[h.id].payload["doc_id"] for h in slim)
+    assert all("text" in h.payload for h in full)
+
+
 def test_reopen_keeps_points_and_dim(tmp_path: Path, engine: str) -> None:
     """Edge reopens its shard directory; qdrant-client reopens its ``local:`` directory."""
     dense, sparse = _query_vectors()
