@@ -31,16 +31,24 @@ class Similarity:
         self._sentences = VectorCache(cache_size)
         self._chunks = VectorCache(cache_size)
 
+    def _view(self, vectors: np.ndarray) -> np.ndarray:
+        """The part of ``vectors`` the thresholds were calibrated on (an ensemble's first model), unit length."""
+        columns = getattr(self.embedder, "calibrated_columns", None)
+        if columns is None:
+            return vectors
+        part = np.asarray(vectors, dtype=np.float32)[..., columns]
+        return part / np.maximum(np.linalg.norm(part, axis=-1, keepdims=True), 1e-12)
+
     def query_vector(self, text: str) -> np.ndarray:
         """The question embedded as a query (the embedder's own query cache serves repeats)."""
-        return self.embedder.embed_query(text)
+        return self._view(self.embedder.embed_query(text))
 
     def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Passage-side embeddings of ``texts``, shape (n, dim), embedding only the uncached ones."""
         cached = {t: v for t in texts if (v := self._sentences.get(t)) is not None}
         missing = list(dict.fromkeys(t for t in texts if t not in cached))
         if missing:
-            for text, vector in zip(missing, self.embedder.embed_passages(missing), strict=True):
+            for text, vector in zip(missing, self._view(self.embedder.embed_passages(missing)), strict=True):
                 self._sentences.put(text, vector)
                 cached[text] = vector
         if not texts:
@@ -60,7 +68,7 @@ class Similarity:
             for hit in hits:
                 if hit.dense is not None:
                     vector = np.asarray(hit.dense, dtype=np.float32)
-                    vector /= max(float(np.linalg.norm(vector)), 1e-12)
+                    vector = self._view(vector / max(float(np.linalg.norm(vector)), 1e-12))
                     self._chunks.put(hit.id, vector)
                     out[hit.id] = vector
         return out

@@ -87,6 +87,8 @@ class DenseEmbedder(ABC):
 
     name: str
     dim: int
+    #: The columns whose cosines the answer chain's thresholds were calibrated on (None: the whole vector).
+    calibrated_columns: slice | None = None
 
     def __init__(self) -> None:
         # The C engines are not re-entrant; the API serves requests from a thread pool.
@@ -311,6 +313,10 @@ class EnsembleEmbedder(DenseEmbedder):
         self.name = "+".join(m.name for m, _ in self.members)
         self.dim = sum(m.dim for m, _ in self.members)
         self._scales = [float(np.sqrt(w)) for _, w in self.members]
+        # The first member's block, renormalised, is that model's own unit vector: the grounding and
+        # judge thresholds (calibrated on e5-small cosines) then hold unchanged (agents/similarity.py).
+        first = self.members[0][0]
+        self.calibrated_columns = first.calibrated_columns or slice(0, first.dim)
 
     def _join(self, parts: list[np.ndarray]) -> np.ndarray:
         return np.hstack([part * scale for part, scale in zip(parts, self._scales, strict=True)])
