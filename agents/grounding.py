@@ -34,7 +34,7 @@ from agents.models import Evidence, Sentence, UnsupportedSentence
 from agents.similarity import Similarity
 from agents.text import names_of
 from core.dates import DateMention, find_dates
-from core.gazetteer import find_places, lookup
+from core.gazetteer import find_places, lookup, place_names
 from core.language import fold
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class GroundingChecker:
         for token in _NUMBER.findall(_strip_spans(sentence.text, dates)):
             if not _number_forms(token) & support_numbers:
                 return f"number '{token}' is not in the cited passages"
-        support_places = {m.place.name for m in find_places(support)}
+        support_places = place_names(support)
         for mention in find_places(sentence.text):
             if mention.place.name not in support_places and fold(mention.surface) not in folded_support:
                 return f"place '{mention.surface}' is not in the cited passages"

@@ -39,7 +39,7 @@ from agents.terms import Term, coverage, weighted_terms, word_set
 from agents.text import names_of
 from core.dates import find_dates
 from core.errors import CCAssistError
-from core.gazetteer import find_places, lookup
+from core.gazetteer import find_places, lookup, place_names
 from core.language import fold
 from core.llm import ChatLLM
 from core.store import Hit
@@ -103,7 +103,7 @@ class RuleJudge:
 
     def _entities_missing(self, sub: SubQuestion, plan: Plan, hit: Hit, text: str, folded: str) -> list[str]:
         missing = []
-        here = {m.place.name for m in find_places(text)}
+        here = place_names(text)
         for place in plan.places:
             if place not in here and fold(place) not in folded:
                 missing.append(place)

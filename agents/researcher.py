@@ -41,7 +41,7 @@ from agents.safety import injection_patterns
 from agents.text import list_edges
 from core.dates import find_dates
 from core.filters import Filter, Match, Range, all_of
-from core.gazetteer import find_places
+from core.gazetteer import place_names
 from core.settings import Settings
 from core.store import Hit
 from core.topics import topic_label
@@ -310,7 +310,7 @@ class Researcher:
 
 
 def _place_count(hit: Hit) -> int:
-    return len({m.place.name for m in find_places(str(hit.payload.get("text", "")))})
+    return len(place_names(str(hit.payload.get("text", ""))))
 
 
 def _kept(pool: dict[str, Hit], sub: SubQuestion) -> list[Hit]:

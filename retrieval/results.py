@@ -3,43 +3,33 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 
+from core.language import fold_token
 from core.models import SearchResult
 from core.store import Hit
 
 __all__ = ["to_results", "collapse_per_doc", "highlight_snippet", "query_terms"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = {
+_STOP_WORDS = (
     # short function words of de/en/fr that would light up every snippet
     "der", "die", "das", "und", "oder", "ein", "eine", "einen", "mit", "für", "von", "den", "dem", "des", "ist",
     "sind", "wie", "was", "wer", "wann", "bis", "zum", "zur", "auf", "aus", "bei", "nach", "über", "welche",
     "welcher", "the", "and", "for", "with", "what", "which", "who", "when", "where", "how", "are", "was", "were",
     "from", "that", "this", "les", "des", "une", "pour", "avec", "dans", "qui", "quand", "quel", "quelle", "est",
     "sur", "par", "aux", "can", "does", "did", "has", "have", "ont", "sich", "man", "kann", "gibt",
-}
-_PAYLOAD_DROP = {"text", "kind"}
-
-
-@lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
-    # Cached: snippets fold every word of every hit, and a collection's vocabulary repeats (profiled: folding
-    # was three quarters of a cached search's CPU time).
-    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode() or text.lower()
-
-
+)
 # Query words are folded before the lookup, so the stoplist is folded too ("für" → "fur").
-_STOP = {_fold(word) for word in _STOP}
+_STOP = {fold_token(word) for word in _STOP_WORDS}
+_PAYLOAD_DROP = {"text", "kind"}
 
 
 def query_terms(query: str) -> list[str]:
     """Content words of the query, folded, as prefixes (a crude stem that works across de/en/fr)."""
     terms = []
     for word in _WORD.findall(query):
-        folded = _fold(word)
+        folded = fold_token(word)
         if len(folded) < 3 or folded in _STOP:
             continue
         terms.append(folded[: max(4, len(folded) - 3)] if len(folded) > 5 else folded)
@@ -51,7 +41,7 @@ def highlight_snippet(text: str, query: str, *, max_chars: int = 320) -> str:
     terms = query_terms(query)
     words = list(_WORD.finditer(text))
     prefixes = tuple(terms)
-    matched = [m for m in words if prefixes and _fold(m.group()).startswith(prefixes)]
+    matched = [m for m in words if prefixes and fold_token(m.group()).startswith(prefixes)]
     if len(text) <= max_chars:
         start, end = 0, len(text)
     else:
