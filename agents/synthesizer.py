@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from itertools import chain
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +27,7 @@ from agents.models import Evidence, Plan, Sentence
 from agents.prompts import answer_messages
 from agents.researcher import ENUMERATION_PLACES, Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
+from agents.terms import content_terms, word_set
 from agents.text import split_sentences, strip_citations
 from core.dates import find_dates
 from core.gazetteer import place_names
@@ -41,6 +43,7 @@ __all__ = [
     "Synthesizer",
     "is_refusal",
     "parse_cited",
+    "focus",
     "relevant_excerpt",
 ]
 
@@ -165,9 +168,8 @@ class ExtractiveSynthesizer(Synthesizer):
             seen_places |= set(pick.places)
         return chosen
 
-    def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
-        if not research.evidence or not research.any_answered:
-            return Draft(refused=True)
+    def select(self, question: str, plan: Plan, research: Research) -> tuple[list[Candidate], list[Candidate]]:
+        """``(ranked, chosen)``: the best candidate sentences of the answered sub-questions' evidence, and the answer."""
         answered = [i for i, ok in research.answered.items() if ok]
         evidence = [e for e in research.evidence if set(e.sub_questions) & set(answered)] or research.evidence
         intent = sorted({g for i in answered for g in plan.sub_questions[i].intent})
@@ -175,7 +177,12 @@ class ExtractiveSynthesizer(Synthesizer):
         key_terms = [t for i in answered for t in research.key_terms.get(i, [])]
         ranked = self.rank(question, evidence, key_terms=key_terms, intent=intent, places=plan.places,
                            list_of=list_of)
-        chosen = self.choose(ranked, list_of=list_of)
+        return ranked, self.choose(ranked, list_of=list_of)
+
+    def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
+        if not research.evidence or not research.any_answered:
+            return Draft(refused=True)
+        _, chosen = self.select(question, plan, research)
         return Draft(sentences=[Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen])
 
 
@@ -223,50 +230,135 @@ def relevant_excerpt(item: Evidence, ranked: dict[int, list[Candidate]], max_cha
     return " … ".join(c.text for c in chosen) or text[:max_chars]
 
 
-class LLMSynthesizer(Synthesizer):
-    """Numbered passages → a streamed, cited answer from the model."""
+#: Sentences longer than this are quoted to the model by their relevant clauses (see :func:`focus`).
+_LONG_SENTENCE = 200
+_CLAUSE_END = re.compile(r"(?<=;)\s+")
 
-    def __init__(self, llm: ChatLLM, scorer: SentenceScorer, *, max_passages: int = 4, passage_chars: int = 400,
+
+def focus(text: str, terms: list[str]) -> str:
+    """A long ``;``-separated sentence cut to the clauses that share a word with ``terms`` (whole when none does).
+
+    Timelines and lists of benefits are one "sentence" of 400+ characters in which one clause answers
+    ("2035: Elektrolyseur mit 100 MW"); quoting only that clause keeps the prompt short without losing it.
+    """
+    clauses = _CLAUSE_END.split(text)
+    if len(text) <= _LONG_SENTENCE or len(clauses) < 2:
+        return text
+    kept: list[str] = []
+    gap = False
+    for clause in clauses:
+        words = word_set(clause)
+        if any(w.startswith(t) for t in terms for w in words):
+            kept.append(("… " if gap else "") + clause)
+            gap = False
+        else:
+            gap = True
+    if not kept:
+        return text
+    return " ".join(kept) + (" …" if gap else "")
+
+
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+
+
+class Renumberer:
+    """Turns the prompt's passage numbers ``[1]``, ``[2]`` … into evidence numbers, token by token.
+
+    Small models number their citations from 1 whatever the labels say, so the prompt numbers the
+    passages it shows 1…k and this maps them back; a marker split over several tokens is held until
+    its ``]`` arrives, so the streamed text already cites the evidence the UI lists. A number the
+    prompt did not show is dropped: a sentence citing nothing real fails the grounding check.
+    """
+
+    _HOLD = 12  # longest marker we wait for, e.g. "[1, 2, 3]"
+
+    def __init__(self, numbers: dict[int, int]) -> None:
+        self.numbers = numbers
+        self.pending = ""
+
+    def feed(self, piece: str) -> str:
+        text = self.pending + piece
+        cut = text.rfind("[")
+        if cut != -1 and "]" not in text[cut:] and len(text) - cut <= self._HOLD:
+            text, self.pending = text[:cut], text[cut:]
+        else:
+            self.pending = ""
+        return self._map(text)
+
+    def flush(self) -> str:
+        text, self.pending = self.pending, ""
+        return self._map(text)
+
+    def _map(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            shown = [self.numbers.get(int(k)) for k in re.split(r"\s*[,;]\s*", match.group(1))]
+            known = list(dict.fromkeys(n for n in shown if n is not None))
+            return f"[{', '.join(map(str, known))}]" if known else ""
+
+        return _MARKER.sub(replace, text)
+
+
+class LLMSynthesizer(Synthesizer):
+    """The evidence sentences the extractive synthesizer would answer with → a streamed, cited answer from the model.
+
+    On a CPU the model's time to first token is its prompt evaluation (~70 tokens/s for the packaged
+    1.5B model on 2 cores; the system prompt stays in llama.cpp's prompt cache), so the prompt holds
+    the selected sentences, not whole passages: ``prompt_chars`` bounds the quoted evidence. The model
+    adds what copying cannot: one answer in the question's language, from sentences of several passages.
+    """
+
+    def __init__(self, llm: ChatLLM, extractive: ExtractiveSynthesizer, *, prompt_chars: int = 1000,
                  max_tokens: int | None = None) -> None:
         self.llm = llm
-        self.scorer = scorer
+        self.extractive = extractive
         self.backend = llm.backend
-        self.max_passages = max_passages
-        self.passage_chars = passage_chars
+        self.prompt_chars = prompt_chars
         self.max_tokens = max_tokens
 
     def passages(self, question: str, plan: Plan, research: Research) -> list[tuple[Evidence, str]]:
-        """The evidence the model sees, most relevant first, each cut to its relevant sentences.
+        """The chosen sentences (or, when none passes the extractive floor, the best ranked ones) by passage.
 
-        Relevance is the best lexical score of a passage's sentences (which weighs whether the passage is
-        about the question at all), so a second call's "Bewerbungsfrist: 15. Mai 2026" does not sit next
-        to the right one; small models pick the first plausible passage.
+        Sentences are added best first while they fit ``prompt_chars`` (the best one always does);
+        passages are ordered by their best sentence, and a passage's sentences keep document order.
         """
-        answered = {i for i, ok in research.answered.items() if ok}
-        pool = [e for e in research.evidence if set(e.sub_questions) & answered] or research.evidence
-        intent = sorted({g for s in plan.sub_questions for g in s.intent})
-        key_terms = [t for terms in research.key_terms.values() for t in terms]
-        candidates = self.scorer.candidates(pool)
-        self.scorer.score_lexical(candidates, question, key_terms=key_terms, intent=intent, places=plan.places)
-        by_passage: dict[int, list[Candidate]] = {}
-        for cand in sorted(candidates, key=lambda c: (-c.lexical, c.position)):
-            for n in cand.evidence:
-                by_passage.setdefault(n, []).append(cand)
-        best = {e.n: by_passage[e.n][0].lexical if by_passage.get(e.n) else 0.0 for e in pool}
-        chosen = sorted(pool, key=lambda e: (-best[e.n], e.n))[: self.max_passages]
-        return [(item, relevant_excerpt(item, by_passage, self.passage_chars)) for item in chosen]
+        ranked, chosen = self.extractive.select(question, plan, research)
+        terms = content_terms(" ".join([question, *(t for ts in research.key_terms.values() for t in ts)]))
+        terms += re.findall(r"\d+", question)  # "for 2030 and for 2035" picks those clauses of a timeline
+        # A list of places is the answer itself: it gets twice the room.
+        budget = self.prompt_chars * (2 if any(s.list_of for s in plan.sub_questions) else 1)
+        picked: list[tuple[Candidate, str]] = []
+        used = 0
+        for cand in chosen or ranked[:2]:
+            text = focus(cand.text, terms)
+            if picked and used + len(text) > budget:
+                continue
+            picked.append((cand, text))
+            used += len(text) + 1
+        by_number = {e.n: e for e in research.evidence}
+        grouped: dict[int, list[tuple[Candidate, str]]] = {}
+        for cand, text in picked:
+            grouped.setdefault(cand.evidence[0], []).append((cand, text))
+        return [
+            (by_number[n], " … ".join(text for _, text in sorted(items, key=lambda item: item[0].position)))
+            for n, items in grouped.items()
+        ]
 
     def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
         if not research.evidence or not research.any_answered:
             return Draft(refused=True)
         passages = self.passages(question, plan, research)
         shown = [item.n for item, _ in passages]
-        messages = answer_messages(question, plan.language, passages)
+        numbered = [(item.model_copy(update={"n": i}), text) for i, (item, text) in enumerate(passages, 1)]
+        messages = answer_messages(question, plan.language, numbered)
+        renumber = Renumberer({i: n for i, n in enumerate(shown, 1)})
         pieces: list[str] = []
-        for piece in self.llm.stream(messages, max_tokens=self.max_tokens):
-            pieces.append(piece)
+        for piece in chain(self.llm.stream(messages, max_tokens=self.max_tokens), [None]):
+            text = renumber.flush() if piece is None else renumber.feed(piece)
+            if not text:
+                continue
+            pieces.append(text)
             if on_token:
-                on_token(piece)
+                on_token(text)
         raw = "".join(pieces).strip()
         sentences = parse_cited(raw)
         if not sentences or (is_refusal(raw, plan.language) and not any(s.citations for s in sentences)):

@@ -159,7 +159,8 @@ class Agents:
         scorer = SentenceScorer(self.similarity)
         self.extractive = ExtractiveSynthesizer(scorer)
         self.synthesizer: Synthesizer = (
-            LLMSynthesizer(llm, scorer, max_tokens=min(settings.llm_max_tokens, 200))
+            LLMSynthesizer(llm, self.extractive, prompt_chars=settings.llm_prompt_chars,
+                           max_tokens=min(settings.llm_max_tokens, 200))
             if llm is not None and "synthesis" in roles else self.extractive
         )
         self.grounding = GroundingChecker(self.similarity)

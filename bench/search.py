@@ -141,32 +141,10 @@ def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000) -> Iterator[l
 
 
 def edge_store(path: Path, quantization: str | None = None) -> Store:
-    """An EdgeStore at ``path``; with ``quantization`` the shard is created with that vector quantisation."""
+    """The product's EdgeStore at ``path``, created with ``quantization`` (``CCASSIST_QUANTIZATION``)."""
     from core.store.edge import EdgeStore
 
-    if quantization:
-        import qdrant_edge as qe
-
-        from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE
-        from core.store.edge import _META_FILE, _SCHEMA
-
-        quant: Any = {
-            "int8": lambda: qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
-            "binary": lambda: qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned),
-        }[quantization]()
-        path.mkdir(parents=True, exist_ok=True)
-        config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine, memory=qe.Memory.Cold,
-                                                quantization_config=quant)},
-            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-        )
-        shard = qe.EdgeShard.create(str(path), config)
-        for name, kind in PAYLOAD_INDEXES.items():
-            shard.update(qe.UpdateOperation.create_field_index(name, _SCHEMA[kind]))
-        shard.flush()
-        shard.close()
-        (path / _META_FILE).write_text(json.dumps({"dim": DIM, "engine": "qdrant-edge"}))
-    store = EdgeStore(path)
+    store = EdgeStore(path, quantization=quantization or "none")
     store.ensure(DIM)
     return store
 
@@ -451,8 +429,69 @@ def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization:
     res["index_mib"] = round(dir_size(path) / 2**20, 1)
     if res.get("optimize_finished"):
         store.close()
+        res["serve"] = serve_in_child(path, n, seed)
         shutil.rmtree(path, ignore_errors=True)
     return res  # an unfinished optimize keeps running in its thread until the process exits
+
+
+def memory_mib() -> dict[str, float]:
+    """This process' resident memory split as the kernel reports it (Linux ``/proc/self/status``).
+
+    ``RssAnon`` is memory only this process can hold; ``RssFile`` is pages of the index's memory-mapped
+    files, which the kernel may drop under pressure and read again on the next touch.
+    """
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            fields[key] = round(int(value.split()[0]) / 1024, 1)
+    return fields
+
+
+def serve_in_child(path: Path, n: int, seed: int) -> dict[str, Any]:
+    """Open a built index in a fresh process, query it and report latency and memory as a server would see them.
+
+    A build process keeps the allocator's high-water mark of segment merging; what matters for serving is
+    the RSS of a process that opens the finished index and answers queries.
+    """
+    import subprocess
+
+    log(f"  serving probe: opening {path.name} in a fresh process")
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--serve-probe", str(path),
+                           "--serve-points", str(n), "--seed", str(seed)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1:] or ["exit " + str(proc.returncode)]}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    log(f"  serving probe: {result}")
+    return result
+
+
+def serve_probe(path: Path, n: int, seed: int, n_queries: int = 300) -> dict[str, Any]:
+    """The child side of :func:`serve_in_child`: open, warm, query (hybrid, filtered, facets, recall)."""
+    from core.settings import Settings
+    from core.store.edge import EdgeStore
+    from retrieval.hybrid import HybridSearcher
+
+    before = memory_mib()
+    t0 = time.perf_counter()
+    store = EdgeStore(path)
+    store.ensure(DIM)
+    open_s = time.perf_counter() - t0
+    fixed = _FixedEmbedder()
+    searcher = HybridSearcher(Settings(index_path=path.parent, embedder="e5-small"), store, embedder=fixed)
+    pfs = prefetch_sets(searcher, fixed, questions(n_queries, seed), seed, n)
+    engine_latency(store, pfs[:20], filters=[None])  # warm caches
+    res: dict[str, Any] = {
+        "open_s": round(open_s, 2),
+        "no_filter": engine_latency(store, pfs, filters=[None]),
+        "filtered": engine_latency(store, pfs, filters=_filters()),
+        "facets": facet_latency(searcher, store, pfs, 30),
+        "dense_recall": dense_recall(store, 30, seed, n),
+        "memory_mib": {"before_open": before, "after_queries": memory_mib()},
+    }
+    store.close()
+    return res
 
 
 def corpus_e2e(embedder_name: str, n_queries: int) -> dict[str, Any]:
@@ -658,6 +697,25 @@ def render(res: dict[str, Any]) -> str:
                        f"{p['upsert_s']} | {rate} | {p['rss_mib']} | {p.get('optimize_finished', False)} | "
                        f"{p.get('optimize_s', '–')} | {p['index_mib']} |")
         out.append("")
+        served = [p for p in res["probes"] if p.get("serve")]
+        if served:
+            out.append("Serving a finished probe index: a fresh process opens it and queries it (engine only, "
+                       "synthetic query vectors; RssFile = pages of the index's memory-mapped files, which the "
+                       "kernel may drop and re-read; RssAnon cannot be dropped):\n")
+            out.append("| chunks | quantisation | open s | hybrid | hybrid filtered | facets (top-hit docs) p95 ms | "
+                       "dense recall@10 | RSS MiB | RssAnon MiB | RssFile MiB |")
+            out.append("|---|---|---|---|---|---|---|---|---|---|")
+            for p in served:
+                v = p["serve"]
+                if "error" in v:
+                    out.append(f"| {p['size']} | {p['quantization']} | failed: {v['error']} |||||||")
+                    continue
+                mem = v["memory_mib"]["after_queries"]
+                out.append(f"| {p['size']} | {p['quantization']} | {v['open_s']} | {_lat(v['no_filter'])} | "
+                           f"{_lat(v['filtered'])} | {v['facets']['top_hits_docs'].get('p95')} | "
+                           f"{v['dense_recall'].get('recall@10')} | {mem.get('VmRSS')} | {mem.get('RssAnon')} | "
+                           f"{mem.get('RssFile')} |")
+            out.append("")
     out += notes_section(res)
     return "\n".join(out)
 
@@ -681,9 +739,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe", type=int, default=None,
                         help="only build this many points under --probe-minutes and record how far it got")
     parser.add_argument("--probe-minutes", type=float, default=20.0)
+    parser.add_argument("--serve-probe", default=None, help=argparse.SUPPRESS)  # child of a probe: index path
+    parser.add_argument("--serve-points", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
     parser.add_argument("--merge", action="store_true", help="keep other sizes of the existing JSON")
     args = parser.parse_args(argv)
+    if args.serve_probe:
+        print(json.dumps(serve_probe(Path(args.serve_probe), args.serve_points, args.seed), default=str))
+        return 0
 
     out = Path(args.out)
     json_path = out.with_suffix(".json")

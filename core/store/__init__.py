@@ -42,7 +42,8 @@ def open_store(settings: Settings, *, collection: str = "chunks", index_path: Pa
             shard_number=settings.shard_number,
             replication_factor=settings.replication_factor,
             write_consistency_factor=settings.write_consistency_factor,
+            quantization=settings.quantization,
         )
     from core.store.edge import EdgeStore
 
-    return EdgeStore(Path(index_path or settings.index_path) / collection)
+    return EdgeStore(Path(index_path or settings.index_path) / collection, quantization=settings.quantization)

@@ -80,6 +80,16 @@ def _hit(point: Any) -> Hit:
                dense=dense, sparse=sparse)
 
 
+def _quantization(kind: str) -> models.ScalarQuantization | models.BinaryQuantization | None:
+    """The server-side twin of the Edge store's quantisation: quantised vectors in RAM, originals on disk."""
+    if kind == "int8":
+        return models.ScalarQuantization(scalar=models.ScalarQuantizationConfig(
+            type=models.ScalarType.INT8, quantile=0.99, always_ram=True))
+    if kind == "binary":
+        return models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True))
+    return None
+
+
 class ClientStore(Store):
     """A collection on a Qdrant server (or qdrant-client's in-process mode)."""
 
@@ -93,8 +103,10 @@ class ClientStore(Store):
         write_consistency_factor: int = 1,
         retries: int = 3,
         location: str = "",
+        quantization: str = "none",
     ) -> None:
         self.client = client
+        self.quantization = quantization
         self.collection = collection
         self._shards = shard_number
         self._replicas = replication_factor
@@ -145,7 +157,9 @@ class ClientStore(Store):
             self._call(
                 lambda: self.client.create_collection(
                     self.collection,
-                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE,
+                                                               on_disk=self.quantization != "none" or None)},
+                    quantization_config=_quantization(self.quantization),
                     sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                     shard_number=self._shards,
                     replication_factor=self._replicas,

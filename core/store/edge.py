@@ -79,11 +79,23 @@ def _hit(point: Any, score: float | None = None) -> Hit:
                payload=dict(point.payload or {}), dense=dense, sparse=sparse)
 
 
-class EdgeStore(Store):
-    """A Qdrant Edge shard at ``path``."""
+def _vector_params(dim: int, quantization: str) -> qe.EdgeVectorParams:
+    """Dense vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them)."""
+    if quantization == "none":
+        return qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+    quant: Any = {
+        "int8": lambda: qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
+        "binary": lambda: qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned),
+    }[quantization]()
+    return qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine, memory=qe.Memory.Cold, quantization_config=quant)
 
-    def __init__(self, path: Path) -> None:
+
+class EdgeStore(Store):
+    """A Qdrant Edge shard at ``path``; ``quantization`` applies when the shard is created (an existing one keeps its own)."""
+
+    def __init__(self, path: Path, *, quantization: str = "none") -> None:
         self.path = Path(path)
+        self.quantization = quantization
         self._shard: qe.EdgeShard | None = None
         self._write_lock = threading.Lock()
         self.dim: int | None = None
@@ -120,7 +132,7 @@ class EdgeStore(Store):
             return
         self.path.mkdir(parents=True, exist_ok=True)
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            vectors={DENSE: _vector_params(dim, self.quantization)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         self._shard = self._open(lambda: qe.EdgeShard.create(str(self.path), config))

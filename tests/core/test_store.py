@@ -591,3 +591,24 @@ def test_distributed_collection_settings_reach_the_server() -> None:
         assert sorted(indexes) == sorted(PAYLOAD_INDEXES)
     finally:
         fake.close()
+
+
+def test_quantised_index_finds_each_point_by_its_own_vector(tmp_path: Path, engine: str) -> None:
+    """CCASSIST_QUANTIZATION=int8 (quantised vectors in RAM, originals on disk) still ranks a point's own vector first."""
+    s = _open(tmp_path, engine, quantization="int8")
+    s.ensure(DIM)
+    s.upsert(POINTS)
+    s.flush()
+    s.optimize()
+    s.close()
+    if engine == "edge":
+        config = json.loads(next(tmp_path.rglob("edge_config.json")).read_text())
+        assert config["vectors"]["dense"]["quantization_config"]["scalar"]["type"] == "int8"
+        assert config["vectors"]["dense"]["memory"] == "cold"  # the originals stay on disk
+    s = _open(tmp_path, engine)  # an existing index opens with its own config
+    try:
+        for point in POINTS[:10]:
+            hits = s.query([Prefetch(using="dense", vector=point.dense, limit=3)], limit=3)
+            assert hits[0].id == point.id
+    finally:
+        s.close()
