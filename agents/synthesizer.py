@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import chain
 
 from pydantic import BaseModel, Field
@@ -372,12 +372,32 @@ _NUMBER_WORD = re.compile(r"\b(?:zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d")
 
 
-def missing_intent(sentences: list[Sentence], plan: Plan) -> str | None:
-    """What a grounded answer lacks that its question asks for (a date, a number, contact details, places)."""
+def _cut_range(sentences: list[Sentence], cited: Mapping[int, str], lang: str) -> bool:
+    """An answer date that starts a range in its cited passage without its end ("25. November" for "25.–27. November").
+
+    Grounding accepts it (the day is in the passage), but an event that lasted three days did not take
+    place on its first one: small models drop the end of a range they copy.
+    """
+    for sentence in sentences:
+        singles = {m.start for m in find_dates(sentence.text, lang, include_months=True) if m.end is None}
+        if not singles:
+            continue
+        for n in sentence.citations:
+            for mention in find_dates(cited.get(n, ""), lang, include_months=True):
+                if mention.end not in (None, mention.start) and mention.start in singles:
+                    return True
+    return False
+
+
+def missing_intent(sentences: list[Sentence], plan: Plan, cited: Mapping[int, str] | None = None) -> str | None:
+    """What a grounded answer lacks that its question asks for (a date or the whole date range, a number,
+    contact details, places); ``cited`` maps evidence numbers to passage texts."""
     text = " ".join(s.text for s in sentences)
     intent = {g for sub in plan.sub_questions for g in sub.intent}
     if {"deadline", "when"} & intent and not find_dates(text, plan.language, include_months=True):
         return "no date"
+    if {"deadline", "when"} & intent and cited and _cut_range(sentences, cited, plan.language):
+        return "a date range cut short"
     if {"howmuch", "figures"} & intent:
         plain = text
         for mention in find_dates(text, plan.language, include_months=True):

@@ -299,7 +299,7 @@ class AskWorkflow(_Pipeline):
             return "declined although the evidence was judged to answer"
         if not kept:
             return "failed the grounding check"
-        missing = missing_intent(kept, plan)
+        missing = missing_intent(kept, plan, {e.n: f"{e.title}\n{e.text}" for e in research.evidence})
         return f"lacked what the question asks for ({missing})" if missing else None
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 from agents.judge import LLMJudge, RuleJudge
-from agents.models import Plan, SubQuestion
+from agents.models import Plan, Sentence, SubQuestion
 from agents.planner import LLMPlanner, RulePlanner
 from agents.researcher import Research
 from agents.scoring import SentenceScorer
-from agents.synthesizer import ExtractiveSynthesizer, LLMSynthesizer, Renumberer, focus, is_refusal, parse_cited
+from agents.synthesizer import (
+    ExtractiveSynthesizer,
+    LLMSynthesizer,
+    Renumberer,
+    focus,
+    is_refusal,
+    missing_intent,
+    parse_cited,
+)
 from core.errors import UpstreamError
 from tests.agents.helpers import CALL_DE, FakeLLM, evidence, hit
 
@@ -153,3 +161,13 @@ def test_focus_quotes_the_clauses_of_a_long_sentence_that_match() -> None:
     assert focus(timeline, ["wasserstofftankstelle"]).startswith("… 2027: Eröffnung")
     assert focus(timeline, ["nothing"]) == timeline  # no clause matches: the sentence stays whole
     assert focus("Kurz; knapp.", ["kurz"]) == "Kurz; knapp."  # short sentences are never cut
+
+
+def test_an_answer_that_cuts_a_date_range_short_lacks_what_a_when_question_asks() -> None:
+    plan = RulePlanner().plan("Wann und wo fand das Netzwerktreffen Kommunale Klimaanpassung statt?", today=TODAY)
+    cited = {1: "Dokumentation: Netzwerktreffen Kommunale Klimaanpassung, Bonn, 25.–27. November 2025"}
+    short = [Sentence(text="Das Netzwerktreffen fand am 25. November 2025 in Bonn statt.", citations=[1])]
+    whole = [Sentence(text="Das Netzwerktreffen fand vom 25. bis 27. November 2025 in Bonn statt.", citations=[1])]
+    assert missing_intent(short, plan, cited) == "a date range cut short"
+    assert missing_intent(whole, plan, cited) is None
+    assert missing_intent(short, plan) is None  # without the passages there is nothing to compare with
