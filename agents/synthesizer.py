@@ -28,7 +28,7 @@ from agents.prompts import answer_messages
 from agents.researcher import ENUMERATION_PLACES, Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
 from agents.terms import content_terms, word_set
-from agents.text import split_sentences, strip_citations
+from agents.text import CITATION_RE, cited_numbers, split_sentences, strip_citations
 from core.dates import find_dates
 from core.gazetteer import place_names
 from core.language import fold
@@ -40,10 +40,12 @@ __all__ = [
     "Draft",
     "ExtractiveSynthesizer",
     "LLMSynthesizer",
+    "Renumberer",
     "Synthesizer",
-    "is_refusal",
-    "parse_cited",
     "focus",
+    "is_refusal",
+    "missing_intent",
+    "parse_cited",
     "relevant_excerpt",
 ]
 
@@ -258,9 +260,6 @@ def focus(text: str, terms: list[str]) -> str:
     return " ".join(kept) + (" …" if gap else "")
 
 
-_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
-
-
 class Renumberer:
     """Turns the prompt's passage numbers ``[1]``, ``[2]`` … into evidence numbers, token by token.
 
@@ -291,11 +290,11 @@ class Renumberer:
 
     def _map(self, text: str) -> str:
         def replace(match: re.Match[str]) -> str:
-            shown = [self.numbers.get(int(k)) for k in re.split(r"\s*[,;]\s*", match.group(1))]
-            known = list(dict.fromkeys(n for n in shown if n is not None))
-            return f"[{', '.join(map(str, known))}]" if known else ""
+            space = match.group(0)[: match.group(0).index("[")]
+            known = list(dict.fromkeys(self.numbers[k] for k in cited_numbers(match) if k in self.numbers))
+            return space + (f"[{', '.join(map(str, known))}]" if known else "")
 
-        return _MARKER.sub(replace, text)
+        return CITATION_RE.sub(replace, text)
 
 
 class LLMSynthesizer(Synthesizer):

@@ -12,7 +12,7 @@ import re
 
 from core.language import fold
 
-__all__ = ["CITATION_RE", "list_blocks", "list_edges", "logical_lines", "names_of", "split_sentences", "strip_citations"]
+__all__ = ["CITATION_RE", "cited_numbers", "list_blocks", "list_edges", "logical_lines", "names_of", "split_sentences", "strip_citations"]
 
 _ABBREVIATIONS = {
     "z", "b", "dr", "prof", "nr", "ca", "bzw", "vgl", "u", "a", "st", "e", "v", "mio", "mrd", "tel", "abs", "s",
@@ -169,11 +169,16 @@ def split_sentences(text: str, *, min_words: int = _MIN_WORDS) -> list[str]:
     return sentences
 
 
+def cited_numbers(marker: re.Match[str]) -> list[int]:
+    """The numbers of one :data:`CITATION_RE` match: ``" [1, 3]"`` → ``[1, 3]``."""
+    return [int(n) for n in re.split(r"\s*[,;]\s*", marker.group(1))]
+
+
 def strip_citations(sentence: str) -> tuple[str, list[int]]:
     """``"Frist ist der 7. Mai [1][3]."`` → ``("Frist ist der 7. Mai.", [1, 3])``."""
     numbers: list[int] = []
     for match in CITATION_RE.finditer(sentence):
-        numbers.extend(int(n) for n in re.split(r"\s*[,;]\s*", match.group(1)))
+        numbers.extend(cited_numbers(match))
     text = CITATION_RE.sub("", sentence).strip()
     text = re.sub(r"\s+([.!?؟,;:])", r"\1", text)
     return text, list(dict.fromkeys(numbers))

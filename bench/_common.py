@@ -180,6 +180,20 @@ def rss_mib() -> float:
     return round(psutil.Process().memory_info().rss / 2**20, 1)
 
 
+def memory_mib() -> dict[str, float]:
+    """This process' resident memory split as the kernel reports it (Linux ``/proc/self/status``).
+
+    ``RssAnon`` is memory only this process can hold; ``RssFile`` is pages of the index's memory-mapped
+    files, which the kernel may drop under pressure and read again on the next touch.
+    """
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            fields[key] = round(int(value.split()[0]) / 1024, 1)
+    return fields
+
+
 def pct(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     if not values:

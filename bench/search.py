@@ -58,6 +58,7 @@ from bench._common import (  # noqa: E402
     loadavg,
     log,
     machine,
+    memory_mib,
     notes_section,
     publish,
     rss_mib,
@@ -250,6 +251,13 @@ def engine_latency(store: Store, prefetches: Sequence[Any], *, filters: Sequence
     return timed_rounds(calls, rounds)
 
 
+def hybrid_latency(store: Store, prefetches: Sequence[Any]) -> dict[str, Any]:
+    """The product's hybrid query after a warm-up, without and with the filters users set."""
+    engine_latency(store, prefetches[:20], filters=[None])  # warm caches
+    return {"no_filter": engine_latency(store, prefetches, filters=[None]),
+            "filtered": engine_latency(store, prefetches, filters=_filters())}
+
+
 def qps(store: Store, prefetches: Sequence[Any], callers: int, seconds: float) -> dict[str, Any]:
     """Queries per second with ``callers`` threads issuing hybrid queries back to back."""
     stop = time.perf_counter() + seconds
@@ -329,12 +337,7 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
     searcher = HybridSearcher(settings, store, embedder=fixed)
     qs = questions(n_queries, seed)
     pfs = prefetch_sets(searcher, fixed, qs, seed, n)
-    engine_latency(store, pfs[:20], filters=[None])  # warm caches
-    res["engine"] = {
-        "no_filter": engine_latency(store, pfs, filters=[None]),
-        "filtered": engine_latency(store, pfs, filters=_filters()),
-        "prefetches_per_query": round(sum(map(len, pfs)) / len(pfs), 2),
-    }
+    res["engine"] = {**hybrid_latency(store, pfs), "prefetches_per_query": round(sum(map(len, pfs)) / len(pfs), 2)}
     log(f"  engine: {res['engine']}")
     res["facets"] = facet_latency(searcher, store, pfs, min(100, n_queries))
     res["qps"] = [qps(store, pfs, c, qps_seconds) for c in (1, 4, 16)]
@@ -434,20 +437,6 @@ def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization:
     return res  # an unfinished optimize keeps running in its thread until the process exits
 
 
-def memory_mib() -> dict[str, float]:
-    """This process' resident memory split as the kernel reports it (Linux ``/proc/self/status``).
-
-    ``RssAnon`` is memory only this process can hold; ``RssFile`` is pages of the index's memory-mapped
-    files, which the kernel may drop under pressure and read again on the next touch.
-    """
-    fields = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-            fields[key] = round(int(value.split()[0]) / 1024, 1)
-    return fields
-
-
 def serve_in_child(path: Path, n: int, seed: int) -> dict[str, Any]:
     """Open a built index in a fresh process, query it and report latency and memory as a server would see them.
 
@@ -481,11 +470,9 @@ def serve_probe(path: Path, n: int, seed: int, n_queries: int = 300) -> dict[str
     fixed = _FixedEmbedder()
     searcher = HybridSearcher(Settings(index_path=path.parent, embedder="e5-small"), store, embedder=fixed)
     pfs = prefetch_sets(searcher, fixed, questions(n_queries, seed), seed, n)
-    engine_latency(store, pfs[:20], filters=[None])  # warm caches
     res: dict[str, Any] = {
         "open_s": round(open_s, 2),
-        "no_filter": engine_latency(store, pfs, filters=[None]),
-        "filtered": engine_latency(store, pfs, filters=_filters()),
+        **hybrid_latency(store, pfs),
         "facets": facet_latency(searcher, store, pfs, 30),
         "dense_recall": dense_recall(store, 30, seed, n),
         "memory_mib": {"before_open": before, "after_queries": memory_mib()},
