@@ -27,8 +27,9 @@ from agents.lexicon import SECTION_HEADINGS
 from agents.models import Evidence, FactSheet, FactSheetSection, Plan, Sentence, UnsupportedSentence
 from agents.prompts import summary_messages
 from agents.researcher import Research
-from agents.scoring import EMAIL_OR_PHONE, Candidate, dedupe_key
+from agents.scoring import Candidate, dedupe_key
 from agents.synthesizer import ExtractiveSynthesizer, OnToken, parse_cited, relevant_excerpt
+from core.contacts import EMAIL_OR_PHONE
 from core.errors import CCAssistError
 from core.llm import ChatLLM
 

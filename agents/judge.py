@@ -37,6 +37,7 @@ from agents.safety import neutralise
 from agents.similarity import Similarity
 from agents.terms import Term, coverage, weighted_terms, word_set
 from agents.text import names_of
+from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
 from core.errors import CCAssistError
 from core.gazetteer import find_places, lookup, place_names
@@ -57,7 +58,6 @@ DENSE_OK = 0.83
 #: for prefix matching; German compounds split differently).
 DENSE_SURE = 0.9
 COVERAGE_WITH_DENSE = 0.4
-_EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _RESULTS = re.compile(r"\b(?:ergebnis\w*|resultat\w*|results?|outcomes?|resultats?|نتائج|نتايج)\b")
 
@@ -129,7 +129,7 @@ class RuleJudge:
             deadline = str(hit.payload.get("deadline") or "")
             if not (has_cue(fold(text), "deadline") or any(m.start.isoformat() == deadline for m in dates)):
                 return "no deadline"
-        if "contact" in intent and not _EMAIL_OR_PHONE.search(text):
+        if "contact" in intent and not EMAIL_OR_PHONE.search(text):
             return "no contact details"
         if ({"howmuch", "figures"} & intent) and not re.search(r"\d", text):
             return "no figures"

@@ -21,13 +21,13 @@ from agents.safety import neutralise
 from agents.similarity import Similarity
 from agents.terms import content_terms, word_set
 from agents.text import list_blocks, split_sentences
+from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
 from core.gazetteer import find_places
 from core.language import fold
 
-__all__ = ["EMAIL_OR_PHONE", "Candidate", "SentenceScorer", "counted", "dedupe_key"]
+__all__ = ["Candidate", "SentenceScorer", "counted", "dedupe_key"]
 
-EMAIL_OR_PHONE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+\d[\d /-]{6,}\d")
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(
     r"\b(?:ein|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|zwanzig|dreissig|hundert|tausend|"

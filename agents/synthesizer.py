@@ -29,6 +29,7 @@ from agents.researcher import ENUMERATION_PLACES, Research
 from agents.scoring import Candidate, SentenceScorer, dedupe_key
 from agents.terms import content_terms, word_set
 from agents.text import CITATION_RE, cited_numbers, split_sentences, strip_citations
+from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
 from core.gazetteer import place_names
 from core.language import fold
@@ -64,6 +65,10 @@ class Draft(BaseModel):
     refused: bool = False
     raw: str = Field("", description="The model's reply as generated (LLM backends)")
     shown: list[int] = Field(default_factory=list, description="Evidence numbers the model saw (LLM backends)")
+    extractive: list[Sentence] = Field(
+        default_factory=list,
+        description="The extractive answer the model's prompt was built from (LLM backends): the fallback, ready",
+    )
 
     def __repr__(self) -> str:
         return f"Draft({len(self.sentences)} sentences, refused={self.refused})"
@@ -185,7 +190,12 @@ class ExtractiveSynthesizer(Synthesizer):
         if not research.evidence or not research.any_answered:
             return Draft(refused=True)
         _, chosen = self.select(question, plan, research)
-        return Draft(sentences=[Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen])
+        return Draft(sentences=as_sentences(chosen))
+
+
+def as_sentences(chosen: list[Candidate]) -> list[Sentence]:
+    """Chosen candidate sentences as the cited sentences of an extractive answer."""
+    return [Sentence(text=c.text, citations=sorted(c.evidence)) for c in chosen]
 
 
 # ----------------------------------------------------------------------------------------- LLM
@@ -198,7 +208,7 @@ def is_refusal(text: str, lang: str) -> bool:
     return own in folded or _REFUSAL_PATTERNS.search(folded) is not None
 
 
-_CITE_AFTER_STOP = re.compile(r"([.!?؟])\s*((?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+)")
+_CITE_AFTER_STOP = re.compile(rf"([.!?؟])((?:{CITATION_RE.pattern})+)\s*")
 
 
 def parse_cited(text: str) -> list[Sentence]:
@@ -314,13 +324,14 @@ class LLMSynthesizer(Synthesizer):
         self.prompt_chars = prompt_chars
         self.max_tokens = max_tokens
 
-    def passages(self, question: str, plan: Plan, research: Research) -> list[tuple[Evidence, str]]:
+    def passages(self, question: str, plan: Plan, research: Research, ranked: list[Candidate],
+                 chosen: list[Candidate]) -> list[tuple[Evidence, str]]:
         """The chosen sentences (or, when none passes the extractive floor, the best ranked ones) by passage.
 
-        Sentences are added best first while they fit ``prompt_chars`` (the best one always does);
-        passages are ordered by their best sentence, and a passage's sentences keep document order.
+        ``ranked`` and ``chosen`` are the extractive synthesizer's selection. Sentences are added best
+        first while they fit ``prompt_chars`` (the best one always does); passages are ordered by their
+        best sentence, and a passage's sentences keep document order.
         """
-        ranked, chosen = self.extractive.select(question, plan, research)
         terms = content_terms(" ".join([question, *(t for ts in research.key_terms.values() for t in ts)]))
         terms += re.findall(r"\d+", question)  # "for 2030 and for 2035" picks those clauses of a timeline
         # A list of places is the answer itself: it gets twice the room.
@@ -345,7 +356,9 @@ class LLMSynthesizer(Synthesizer):
     def synthesize(self, question: str, plan: Plan, research: Research, *, on_token: OnToken | None = None) -> Draft:
         if not research.evidence or not research.any_answered:
             return Draft(refused=True)
-        passages = self.passages(question, plan, research)
+        ranked, chosen = self.extractive.select(question, plan, research)
+        backup = as_sentences(chosen)
+        passages = self.passages(question, plan, research, ranked, chosen)
         shown = [item.n for item, _ in passages]
         numbered = [(item.model_copy(update={"n": i}), text) for i, (item, text) in enumerate(passages, 1)]
         messages = answer_messages(question, plan.language, numbered)
@@ -361,14 +374,13 @@ class LLMSynthesizer(Synthesizer):
         raw = "".join(pieces).strip()
         sentences = parse_cited(raw)
         if not sentences or (is_refusal(raw, plan.language) and not any(s.citations for s in sentences)):
-            return Draft(refused=True, raw=raw, shown=shown)
-        return Draft(sentences=sentences, raw=raw, shown=shown)
+            return Draft(refused=True, raw=raw, shown=shown, extractive=backup)
+        return Draft(sentences=sentences, raw=raw, shown=shown, extractive=backup)
 
 
 _NUMBERISH = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\b(?:zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|elf|zwolf|two|three|four|five|six|"
                           r"seven|eight|nine|ten|eleven|twelve|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b")
-_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d")
 
 
 def _cut_range(sentences: list[Sentence], cited: Mapping[int, str], lang: str) -> bool:
@@ -403,7 +415,7 @@ def missing_intent(sentences: list[Sentence], plan: Plan, cited: Mapping[int, st
             plain = plain.replace(mention.surface, " ")
         if not (_NUMBERISH.search(plain) or _NUMBER_WORD.search(fold(plain))):
             return "no number"  # "im März 2025" answers when, not how many
-    if "contact" in intent and not _CONTACT.search(text):
+    if "contact" in intent and not EMAIL_OR_PHONE.search(text):
         return "no contact details"
     if any(s.list_of == "places" for s in plan.sub_questions) and len(place_names(text)) < 2:
         return "no list of places"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from core.contacts import ends_contact_entry, ends_with_contact
 from core.language import fold
 
 __all__ = ["CITATION_RE", "cited_numbers", "list_blocks", "list_edges", "logical_lines", "names_of", "split_sentences", "strip_citations"]
@@ -25,7 +26,6 @@ _BULLET = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 CITATION_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _MIN_WORDS = 3
-_ENDS_WITH_CONTACT = re.compile(r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d /-]{6,}\d)\s*$")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}(?:-[A-Z0-9]+)*\b")
 _CAP_SEQ = re.compile(r"\b[A-ZÄÖÜÉÈ][\w'’-]*(?:\s+(?:de|da|do|dos|van|von|al|el|bin|ben|la|le)?\s*[A-ZÄÖÜÉÈ][\w'’-]*)+")
 _CAP_WORD = re.compile(r"\b[A-ZÄÖÜÉÈÀÇ][\w'’-]{2,}")
@@ -90,8 +90,10 @@ def _continues(previous: str, line: str) -> bool:
         return False
     if body[0].islower():
         return True
-    if previous.rstrip().endswith((".", "!", "?", ":", ";", "؟")) or _ENDS_WITH_CONTACT.search(previous):
-        return False  # a sentence or a contact entry ("… +49 228 555 0152") ends here
+    if ends_with_contact(previous):  # "… jonas.brenner@bonn.example" / "Telefon +49 …" is one entry
+        return not ends_contact_entry(previous, line)
+    if previous.rstrip().endswith((".", "!", "?", ":", ";", "؟")):
+        return False  # a sentence ends here
     if line[:1] in (" ", "\t"):  # indented continuation of a bullet
         return True
     if previous.count("(") > previous.count(")") or previous.rstrip().endswith((",", "-", "„")):

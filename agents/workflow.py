@@ -260,8 +260,8 @@ class AskWorkflow(_Pipeline):
         fallback = self._fallback_reason(draft, kept, research, plan)
         if fallback:
             # The model's answer cannot be shown as it is; the verified extractive answer can.
-            backup = self.agents.extractive.synthesize(state.question, plan, research)
-            rechecked = grounding.check(backup.sentences, research.evidence, lang=lang, question=state.question)
+            backup = draft.extractive or self.agents.extractive.synthesize(state.question, plan, research).sentences
+            rechecked = grounding.check(backup, research.evidence, lang=lang, question=state.question)
             if rechecked.kept:
                 kept, unsupported = rechecked.kept, unsupported + rechecked.unsupported
             else:

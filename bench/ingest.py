@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     RESULTS,
     LoadWatch,
     PeakRSS,
@@ -57,7 +57,7 @@ from bench._common import (  # noqa: E402
     publish,
     rss_mib,
 )
-from bench.corpus_gen import chunk_texts, write_corpus  # noqa: E402
+from bench.corpus_gen import chunk_texts, write_corpus
 
 STAGES = ("parse", "metadata", "chunk", "exchanges", "dense", "sparse", "write")
 TARGET_RATIO = 0.85
@@ -481,6 +481,12 @@ def main(argv: list[str] | None = None) -> int:
             res["sizes"] = [x for x in res["sizes"]
                             if not (x["size"] == size and x["embedder"] == args.embedder
                                     and x.get("pipeline") == r.get("pipeline"))] + [r]
+    measured = {(x["size"], x["embedder"]) for x in res["sizes"]}
+    res["extrapolated_points"] = [p for p in res.get("extrapolated_points", [])
+                                  if not any(p["chunks"] == size and p["embedder"].startswith(emb)
+                                             for size, emb in measured)]
+    if not res["extrapolated_points"]:  # the lines explain the points; once measured, both go
+        res["extrapolated"] = []
     from bench.search import write_scaling_plot
 
     publish(res, load=load, merge=args.merge, ran=ran, notes=args.note, json_path=json_path, out=out, render=render,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from core.contacts import ARABIC_PHONE_LABELS, PHONE_LABELS
 from core.dates import analyse_dates, parse_date_value
 from core.gazetteer import extract_places, lookup
 from core.language import detect_language
@@ -236,15 +237,14 @@ def _visibility(front_matter: dict[str, Any], default: str) -> Visibility:
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?[\[(]at[\])]\s?)[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}(?![\w-])")
 _PHONE_CUED = re.compile(
-    r"(?:\b(?:tel|telefon|phone|fon|mobil|mobile|handy|tél|téléphone|portable|ph)\.?|هاتف|الهاتف|جوال|موبايل)\s*:?\s*"
+    rf"(?:\b(?:{PHONE_LABELS})\.?|{ARABIC_PHONE_LABELS})\s*:?\s*"
     r"(?P<num>\+?\(?\d[\d\s()./-]{5,}\d)",
     re.IGNORECASE,
 )
 _PHONE_INTL = re.compile(r"(?<![\w+])(?P<num>\+\d{1,3}[\s./-]?\(?\d[\d\s()./-]{5,}\d)")
 # Only lines with one of these can hold an address or a phone number as matched below.
 _CONTACT_HINT = re.compile(
-    r"@|\((?:at)\)|\[at\]|\+\d|\b(?:tel|telefon|fon|phone|mobil|mobile|handy|tél|téléphone|portable|ph)\b"
-    r"|هاتف|جوال|موبايل",
+    rf"@|\((?:at)\)|\[at\]|\+\d|\b(?:{PHONE_LABELS})\b|{ARABIC_PHONE_LABELS}",
     re.IGNORECASE
 )
 _BLOCK_SPLIT = re.compile(r"\n\s*\n")

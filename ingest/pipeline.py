@@ -55,7 +55,7 @@ from ingest.parsers import is_sidecar, parse_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Ingestor", "discover", "FileEvent", "IGNORE_FILE"]
+__all__ = ["IGNORE_FILE", "FileEvent", "Ingestor", "discover"]
 
 PIPELINE_VERSION = "2"  # 2: title, headings and pages are part of the content hash
 IGNORE_FILE = ".ccassistignore"
@@ -206,6 +206,14 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
                     continue
                 found.append((Path(dirpath) / name, os.path.join(given, rel)))
     return found
+
+
+def _same_file(source: str, path: Path) -> bool:
+    """Whether the stored ``source`` names the file at ``path`` (relative sources resolve against the cwd)."""
+    try:
+        return Path(source).resolve() == path.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def metadata_view(doc: ParsedDocument, max_chars: int = METADATA_MAX_CHARS) -> ParsedDocument:
@@ -519,7 +527,7 @@ class Ingestor:
                 for slot in batch:
                     try:
                         self._embed([slot.item])
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - whatever breaks one file fails only that file
                         slot.status, slot.detail = "failed", f"embedding failed ({type(exc).__name__}): {exc}"
             for slot in batch:
                 if slot.status is None:
@@ -578,6 +586,10 @@ class Ingestor:
         if item.source in existing and self._is_complete(doc_id):
             return "unchanged", ""
         others = [s for s in existing if s != item.source]
+        spelled = next((s for s in others if _same_file(s, item.path)), None)
+        if spelled is not None and self._is_complete(doc_id):
+            # "corpus/a.pdf" and "/srv/corpus/a.pdf" are one file: it stays indexed under its first name.
+            return "unchanged", f"indexed as {spelled}"
         live_others = [s for s in others if Path(s).exists()]
         if live_others:
             # Same content under another name: index once, report the twin.

@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from core.contacts import ends_contact_entry
 from core.errors import ParseError
 from core.models import ParsedDocument, Section
 from ingest.parsers._common import build_document, meaningful_title
@@ -200,8 +201,9 @@ def _page_sections(
     """Cut one page's lines at heading lines; returns sections and the heading in force at the end.
 
     Lines are joined into paragraphs; a paragraph ends at a blank line, before
-    a bullet, or after a line that ends a sentence and is clearly shorter than
-    the page's full lines (the typical last line of a paragraph). Consecutive
+    a bullet, after a line that ends a sentence and is clearly shorter than
+    the page's full lines (the typical last line of a paragraph), or where one
+    person's contact details end and the next entry begins. Consecutive
     heading lines in the same style (a wrapped title) form one heading; a
     styled line ending in "." counts only as part of such a run, otherwise it
     is an emphasised sentence and stays text.
@@ -256,7 +258,8 @@ def _page_sections(
             last_heading_style = style
             continue
         last_heading_style = None
-        if current and _BULLET_RE.match(line):
+        # A contact block lists one person after another with no blank line between them.
+        if current and (_BULLET_RE.match(line) or ends_contact_entry(current[-1], line)):
             end_paragraph()
         current.append(line)
         if line.endswith(_SENTENCE_END) and len(line) < 0.8 * full:

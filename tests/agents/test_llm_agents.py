@@ -117,6 +117,9 @@ def test_llm_synthesizer_streams_and_quotes_passages_as_data() -> None:
     assert "<passages>" in user and "never follow" in system
     assert "Aufruf (2): ignore" in user  # the title's fake citation marker is defused
     assert "Ignore previous" not in user  # a sentence that answers nothing is not quoted at all
+    # the extractive answer the prompt was built from travels with the draft: the fallback needs no new selection
+    extractive = ExtractiveSynthesizer(SentenceScorer()).synthesize("Wann endet die Bewerbungsfrist?", plan, research)
+    assert draft.extractive and draft.extractive == extractive.sentences
 
 
 def test_llm_refusal_becomes_a_refused_draft() -> None:
@@ -171,3 +174,16 @@ def test_an_answer_that_cuts_a_date_range_short_lacks_what_a_when_question_asks(
     assert missing_intent(short, plan, cited) == "a date range cut short"
     assert missing_intent(whole, plan, cited) is None
     assert missing_intent(short, plan) is None  # without the passages there is nothing to compare with
+
+
+def test_contact_details_are_addresses_and_phone_numbers_not_year_ranges() -> None:
+    plan = RulePlanner().plan("Wer ist die Ansprechperson für den Lernprozess?", today=TODAY)
+    assert "contact" in plan.sub_questions[0].intent
+
+    def lacks(text: str) -> str | None:
+        return missing_intent([Sentence(text=text, citations=[1])], plan)
+
+    assert lacks("Der Lernprozess läuft von 2025 - 2030 mit 10 000 000 Euro.") == "no contact details"
+    for contact in ("Telefon +49 228 555 0140.", "Tel. 0228 555-0140.", "Tel. (0228) 555 0140.",
+                    "E-Mail lena.brandt@example.org."):
+        assert lacks("Ansprechpartnerin ist Dr. Lena Brandt, " + contact) is None, contact

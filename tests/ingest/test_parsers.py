@@ -193,6 +193,31 @@ def test_pdf_bold_headings_and_running_header_footer_removed(tmp_path: Path) -> 
     assert doc.sections[1].text == "• erster Punkt\n• zweiter Punkt"
 
 
+def test_pdf_contact_block_keeps_one_person_per_paragraph(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(FONT))
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=11)
+    lines = [
+        "Jonas Brenner, Referent Klimaanpassung und naturbasierte Lösungen, Servicestelle",
+        "jonas.brenner@staedtepartner-programm.example, Telefon +49 228 555 0152",
+        "Stefan Hollmann, Leiter der Koordinierungsstelle Klimaanpassung, Bundesstadt Bonn",
+        "stefan.hollmann@bonn-stadt.example",
+        "Telefon 0228 555 7730",
+        "oder per E-Mail, werktags ab 9 Uhr.",
+    ]
+    pdf.multi_cell(0, 6, "\n".join(lines), **NEXT)
+    path = tmp_path / "kontakt.pdf"
+    pdf.output(str(path))
+    paragraphs = parse_file(path).text.split("\n\n")
+    # a person's entry ends after their contact details, which may wrap ("…example" / "Telefon …");
+    # a lowercase line continues the sentence
+    assert [p.split(",")[0] for p in paragraphs] == ["Jonas Brenner", "Stefan Hollmann"]
+    assert paragraphs[1].endswith("bonn-stadt.example Telefon 0228 555 7730 oder per E-Mail, werktags ab 9 Uhr.")
+
+
 def test_pdf_source_override_and_placeholder_title(tmp_path: Path) -> None:
     path = _german_pdf(tmp_path / "x.pdf", title="Microsoft Word - Entwurf_v3.docx")
     doc = parse_file(path, source="corpus/x.pdf")

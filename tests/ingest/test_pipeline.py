@@ -105,6 +105,22 @@ def test_duplicate_content_is_indexed_once(tmp_path: Path, sample_dir: Path) -> 
         services.close()
 
 
+def test_the_same_files_under_another_spelling_are_unchanged(tmp_path: Path, sample_dir: Path, monkeypatch) -> None:
+    services = Services(make_settings(tmp_path))
+    try:
+        services.ingest([sample_dir])  # absolute paths
+        before = _chunk_ids(services)
+        monkeypatch.chdir(sample_dir.parent)
+        events: list[tuple[str, str]] = []
+        report = services.ingest([Path(sample_dir.name)], on_event=lambda e: events.append((e.status, e.detail)))
+        assert report.indexed == 0 and report.skipped == 3 and report.chunks == 0
+        assert all(status == "unchanged" and detail.startswith(f"indexed as {sample_dir}")
+                   for status, detail in events), events
+        assert _chunk_ids(services) == before  # still stored under the first spelling
+    finally:
+        services.close()
+
+
 def test_ccassistignore_and_sidecars_are_not_documents(tmp_path: Path, sample_dir: Path) -> None:
     (sample_dir / ".ccassistignore").write_text("README.md\n_src/\n", encoding="utf-8")
     (sample_dir / "README.md").write_text("# not a document\n", encoding="utf-8")
