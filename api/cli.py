@@ -76,24 +76,23 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Parse, chunk, embed and index documents (unchanged files are skipped)."""
-    with _opened(index, as_json) as services:
-        with Progress(
-            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.description}"), console=err, transient=as_json,
-        ) as progress:
-            task = progress.add_task("", total=None)
+    with _opened(index, as_json) as services, Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=as_json,
+    ) as progress:
+        task = progress.add_task("", total=None)
 
-            def on_event(event: FileEvent) -> None:
-                progress.update(task, total=event.total, completed=event.done,
-                                description=f"{event.status}: {Path(event.source).name}")
-                if event.status == "failed" and not as_json:
-                    progress.console.print(f"[red]failed[/red] {event.source}: {event.detail}")
-                # One line per file at INFO: without a terminal the bar above renders only at the end, so
-                # this is the progress a CI log, a supervisor or a test (tests/reliability) can follow.
-                logging.getLogger("ccassist.ingest").info("%s %s (%d/%d)", event.status, event.source, event.done,
-                                                          event.total)
+        def on_event(event: FileEvent) -> None:
+            progress.update(task, total=event.total, completed=event.done,
+                            description=f"{event.status}: {Path(event.source).name}")
+            if event.status == "failed" and not as_json:
+                progress.console.print(f"[red]failed[/red] {event.source}: {event.detail}")
+            # One line per file at INFO: without a terminal the bar above renders only at the end, so
+            # this is the progress a CI log, a supervisor or a test (tests/reliability) can follow.
+            logging.getLogger("ccassist.ingest").info("%s %s (%d/%d)", event.status, event.source, event.done,
+                                                      event.total)
 
-            report = services.ingest([str(p) for p in paths], prune=prune, visibility=visibility, on_event=on_event)
+        report = services.ingest([str(p) for p in paths], prune=prune, visibility=visibility, on_event=on_event)
     if as_json:
         _print_json(report)
         return

@@ -18,13 +18,27 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
-__all__ = ["ROOT", "RESULTS", "machine", "loadavg", "runnable", "LoadWatch", "PeakRSS", "pct", "latency", "header",
-           "wait_for_quiet", "log", "command_line", "dir_size"]
+__all__ = [
+    "RESULTS",
+    "ROOT",
+    "LoadWatch",
+    "PeakRSS",
+    "command_line",
+    "dir_size",
+    "header",
+    "latency",
+    "loadavg",
+    "log",
+    "machine",
+    "pct",
+    "runnable",
+    "wait_for_quiet",
+]
 
 
 def log(msg: str) -> None:
@@ -90,7 +104,7 @@ def publish(
     out.write_text(render(res))
     try:
         plot()
-    except Exception as exc:  # the plot is a by-product; the numbers are written already
+    except Exception as exc:  # noqa: BLE001 - the plot is a by-product; the numbers are written already
         log(f"scaling plot not written: {exc}")
     print(out.read_text())
 
@@ -129,7 +143,7 @@ class LoadWatch:
             self._samples.append(os.getloadavg()[0])
             self._stop.wait(self._every)
 
-    def __enter__(self) -> "LoadWatch":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -160,7 +174,7 @@ class PeakRSS:
             self.peak = max(self.peak, self._proc.memory_info().rss)
             self._stop.wait(self._every)
 
-    def __enter__(self) -> "PeakRSS":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -199,7 +213,7 @@ def pct(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
     return s[k]
 
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._common import RESULTS, LoadWatch, command_line, header, latency, log, machine, notes_section  # noqa: E402
+from bench._common import RESULTS, LoadWatch, command_line, header, latency, log, machine, notes_section
 
 TODAY = _dt.date(2026, 11, 25)  # the corpus' "today" (bench/answers.py uses the same)
 STAGES = ("planner", "search", "synthesis", "grounding")

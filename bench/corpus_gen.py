@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GenDoc", "generate_docs", "write_corpus", "estimate_chunks", "chunk_texts", "FORMATS"]
+__all__ = ["FORMATS", "GenDoc", "chunk_texts", "estimate_chunks", "generate_docs", "write_corpus"]
 
 FORMATS = ("md", "txt", "html", "docx", "pdf")
 _FORMAT_WEIGHTS = (0.25, 0.15, 0.25, 0.20, 0.15)
@@ -445,7 +445,7 @@ def _render_pdf(doc: GenDoc) -> bytes:
 
     pdf = FPDF(format="A4")
     pdf.set_creation_date(dt.datetime(doc.published.year, doc.published.month, doc.published.day, 9,
-                                      tzinfo=dt.timezone.utc))
+                                      tzinfo=dt.UTC))
     pdf.set_title(clean(doc.title))
     pdf.set_lang(doc.lang)
     family = "Helvetica"

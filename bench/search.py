@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     RESULTS,
     LoadWatch,
     command_line,
@@ -64,10 +64,10 @@ from bench._common import (  # noqa: E402
     rss_mib,
     runnable,
 )
-from bench.corpus_gen import SENTENCES, TOPICS, generate_docs  # noqa: E402
-from core.embedders import DenseEmbedder  # noqa: E402
-from core.filters import Filter, Match, MatchAny, Range  # noqa: E402
-from core.store import PointData, Store  # noqa: E402
+from bench.corpus_gen import SENTENCES, TOPICS, generate_docs
+from core.embedders import DenseEmbedder
+from core.filters import Filter, Match, MatchAny, Range
+from core.store import PointData, Store
 
 DIM = 384
 TARGETS = {"engine_p95_ms_100k": 10.0, "e2e_p95_ms_100k": 150.0, "rss_gib_500k": 4.0}
@@ -244,7 +244,7 @@ def timed_rounds(calls: Sequence[Any], rounds: int) -> dict[str, Any]:
 def engine_latency(store: Store, prefetches: Sequence[Any], *, filters: Sequence[Filter | None], rrf_k: int = 2,
                    k: int = 10, rounds: int = 5) -> dict[str, Any]:
     calls = [
-        (lambda pfs=pfs, flt=filters[i % len(filters)]: store.query(pfs, limit=k, filter=flt, fusion="rrf",
+        (lambda pfs=pfs, flt=filters[i % len(filters)]: store.query(  # noqa: B008 - binds this call's filterpfs, limit=k, filter=flt, fusion="rrf",
                                                                      rrf_k=rrf_k))
         for i, pfs in enumerate(prefetches)
     ]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Union
 
-__all__ = ["Match", "MatchAny", "Range", "DateRange", "IsEmpty", "Filter", "Condition", "all_of"]
+__all__ = ["Condition", "DateRange", "Filter", "IsEmpty", "Match", "MatchAny", "Range", "all_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +60,15 @@ class IsEmpty:
 class Filter:
     """must: all hold; should: at least one holds; must_not: none holds."""
 
-    must: list["Condition"] = field(default_factory=list)
-    should: list["Condition"] = field(default_factory=list)
-    must_not: list["Condition"] = field(default_factory=list)
+    must: list[Condition] = field(default_factory=list)
+    should: list[Condition] = field(default_factory=list)
+    must_not: list[Condition] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.must or self.should or self.must_not)
 
 
-Condition = Union[Match, MatchAny, Range, DateRange, IsEmpty, Filter]
+Condition = Match | MatchAny | Range | DateRange | IsEmpty | Filter
 
 
 def all_of(*filters: Filter | None) -> Filter | None:

@@ -173,7 +173,7 @@ class Settings(BaseSettings):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
-    def keys_file(self, settings: "Settings | None" = None) -> Path:
+    def keys_file(self, settings: Settings | None = None) -> Path:
         """The keys file in use: ``api_keys_file`` or ``<data_dir>/api_keys.yaml``."""
         base = settings or self
         return Path(self.api_keys_file) if self.api_keys_file else Path(base.data_dir) / "api_keys.yaml"

@@ -17,7 +17,7 @@ from qdrant_edge import Bm25, Bm25Config
 
 from core.language import SNOWBALL_LANGUAGE
 
-__all__ = ["SparseVec", "SparseEncoder", "STEMMER_LANGUAGES"]
+__all__ = ["STEMMER_LANGUAGES", "SparseEncoder", "SparseVec"]
 
 # ISO 639-1 -> Snowball language name understood by Bm25Config (one table, in core.language).
 STEMMER_LANGUAGES = SNOWBALL_LANGUAGE

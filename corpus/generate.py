@@ -205,7 +205,7 @@ def render_pdf(doc: Doc) -> bytes:
 
     pub = dt.date.fromisoformat(str(doc.meta["published"]))
     pdf = PDF(format="A4")
-    pdf.set_creation_date(dt.datetime(pub.year, pub.month, pub.day, 9, 0, 0, tzinfo=dt.timezone.utc))
+    pdf.set_creation_date(dt.datetime(pub.year, pub.month, pub.day, 9, 0, 0, tzinfo=dt.UTC))
     pdf.set_title(doc.title)
     pdf.set_author(doc.meta.get("author", "Servicestelle Städtepartnerschaftsprogramm"))
     pdf.set_lang(doc.meta["language"])
@@ -283,7 +283,6 @@ def render_docx(doc: Doc) -> bytes:
     def set_rtl(paragraph):
         if not rtl:
             return
-        from docx.oxml.ns import qn
         from docx.oxml import OxmlElement
 
         ppr = paragraph._p.get_or_add_pPr()
@@ -333,96 +332,96 @@ def normalise_zip(data: bytes, date_time: tuple) -> bytes:
 SITES = {
     # programme portal, one boilerplate per language
     "programme": {
-        "de": dict(
-            brand="Städtepartnerschaftsprogramm", tagline="Städte lernen von Städten",
-            home="https://www.staedtepartner-programm.example/",
-            nav=["Startseite", "Das Programm", "Partnerschaften", "Themen", "Termine", "Ausschreibungen", "Mediathek", "Kontakt"],
-            cookie="Wir verwenden Cookies, um unsere Website für Sie optimal zu gestalten und fortlaufend zu verbessern. Mit einem Klick auf „Alle akzeptieren“ stimmen Sie der Verwendung zu. Weitere Informationen finden Sie in unserer Datenschutzerklärung.",
-            cookie_buttons=["Alle akzeptieren", "Nur notwendige Cookies", "Einstellungen"],
-            crumbs="Sie sind hier:", search="Suche", skip="Zum Inhalt springen",
-            aside_title="Das könnte Sie auch interessieren",
-            aside=["Alle Ausschreibungen im Überblick", "Veranstaltungskalender", "Newsletter abonnieren", "Häufige Fragen zur Antragstellung"],
-            footer_cols=[("Programm", ["Über uns", "Team", "Lenkungsgruppe", "Jahresberichte"]),
+        "de": {
+            "brand": "Städtepartnerschaftsprogramm", "tagline": "Städte lernen von Städten",
+            "home": "https://www.staedtepartner-programm.example/",
+            "nav": ["Startseite", "Das Programm", "Partnerschaften", "Themen", "Termine", "Ausschreibungen", "Mediathek", "Kontakt"],
+            "cookie": "Wir verwenden Cookies, um unsere Website für Sie optimal zu gestalten und fortlaufend zu verbessern. Mit einem Klick auf „Alle akzeptieren“ stimmen Sie der Verwendung zu. Weitere Informationen finden Sie in unserer Datenschutzerklärung.",
+            "cookie_buttons": ["Alle akzeptieren", "Nur notwendige Cookies", "Einstellungen"],
+            "crumbs": "Sie sind hier:", "search": "Suche", "skip": "Zum Inhalt springen",
+            "aside_title": "Das könnte Sie auch interessieren",
+            "aside": ["Alle Ausschreibungen im Überblick", "Veranstaltungskalender", "Newsletter abonnieren", "Häufige Fragen zur Antragstellung"],
+            "footer_cols": [("Programm", ["Über uns", "Team", "Lenkungsgruppe", "Jahresberichte"]),
                          ("Service", ["Newsletter", "Presse", "Downloads", "Barrierefreiheit"]),
                          ("Rechtliches", ["Impressum", "Datenschutz", "Cookie-Einstellungen", "Leichte Sprache"])],
-            copyright="© 2026 Servicestelle des Städtepartnerschaftsprogramms. Alle Rechte vorbehalten.",
-            share="Seite teilen:", print_="Seite drucken", top="Nach oben"),
-        "en": dict(
-            brand="City Partnership Programme", tagline="Cities learning from cities",
-            home="https://www.staedtepartner-programm.example/en/",
-            nav=["Home", "The programme", "Partnerships", "Topics", "Events", "Calls", "Media library", "Contact"],
-            cookie="We use cookies to give you the best possible experience on our website. By clicking “Accept all” you agree to the use of cookies. You can change your settings at any time; see our privacy policy for details.",
-            cookie_buttons=["Accept all", "Necessary cookies only", "Settings"],
-            crumbs="You are here:", search="Search", skip="Skip to content",
-            aside_title="Related content",
-            aside=["All calls at a glance", "Event calendar", "Subscribe to our newsletter", "FAQ on applications"],
-            footer_cols=[("Programme", ["About us", "Team", "Steering group", "Annual reports"]),
+            "copyright": "© 2026 Servicestelle des Städtepartnerschaftsprogramms. Alle Rechte vorbehalten.",
+            "share": "Seite teilen:", "print_": "Seite drucken", "top": "Nach oben"},
+        "en": {
+            "brand": "City Partnership Programme", "tagline": "Cities learning from cities",
+            "home": "https://www.staedtepartner-programm.example/en/",
+            "nav": ["Home", "The programme", "Partnerships", "Topics", "Events", "Calls", "Media library", "Contact"],
+            "cookie": "We use cookies to give you the best possible experience on our website. By clicking “Accept all” you agree to the use of cookies. You can change your settings at any time; see our privacy policy for details.",
+            "cookie_buttons": ["Accept all", "Necessary cookies only", "Settings"],
+            "crumbs": "You are here:", "search": "Search", "skip": "Skip to content",
+            "aside_title": "Related content",
+            "aside": ["All calls at a glance", "Event calendar", "Subscribe to our newsletter", "FAQ on applications"],
+            "footer_cols": [("Programme", ["About us", "Team", "Steering group", "Annual reports"]),
                          ("Service", ["Newsletter", "Press", "Downloads", "Accessibility"]),
                          ("Legal", ["Imprint", "Privacy policy", "Cookie settings", "Terms of use"])],
-            copyright="© 2026 City Partnership Programme Office. All rights reserved.",
-            share="Share this page:", print_="Print page", top="Back to top"),
-        "fr": dict(
-            brand="Programme de partenariats entre villes", tagline="Les villes apprennent des villes",
-            home="https://www.staedtepartner-programm.example/fr/",
-            nav=["Accueil", "Le programme", "Partenariats", "Thèmes", "Agenda", "Appels", "Médiathèque", "Contact"],
-            cookie="Nous utilisons des cookies pour améliorer votre expérience sur notre site. En cliquant sur « Tout accepter », vous consentez à leur utilisation. Pour en savoir plus, consultez notre politique de confidentialité.",
-            cookie_buttons=["Tout accepter", "Cookies nécessaires uniquement", "Paramètres"],
-            crumbs="Vous êtes ici :", search="Rechercher", skip="Aller au contenu",
-            aside_title="À lire aussi",
-            aside=["Tous les appels en cours", "Agenda des événements", "S'abonner à la lettre d'information", "Questions fréquentes"],
-            footer_cols=[("Programme", ["Qui sommes-nous", "Équipe", "Groupe de pilotage", "Rapports annuels"]),
+            "copyright": "© 2026 City Partnership Programme Office. All rights reserved.",
+            "share": "Share this page:", "print_": "Print page", "top": "Back to top"},
+        "fr": {
+            "brand": "Programme de partenariats entre villes", "tagline": "Les villes apprennent des villes",
+            "home": "https://www.staedtepartner-programm.example/fr/",
+            "nav": ["Accueil", "Le programme", "Partenariats", "Thèmes", "Agenda", "Appels", "Médiathèque", "Contact"],
+            "cookie": "Nous utilisons des cookies pour améliorer votre expérience sur notre site. En cliquant sur « Tout accepter », vous consentez à leur utilisation. Pour en savoir plus, consultez notre politique de confidentialité.",
+            "cookie_buttons": ["Tout accepter", "Cookies nécessaires uniquement", "Paramètres"],
+            "crumbs": "Vous êtes ici :", "search": "Rechercher", "skip": "Aller au contenu",
+            "aside_title": "À lire aussi",
+            "aside": ["Tous les appels en cours", "Agenda des événements", "S'abonner à la lettre d'information", "Questions fréquentes"],
+            "footer_cols": [("Programme", ["Qui sommes-nous", "Équipe", "Groupe de pilotage", "Rapports annuels"]),
                          ("Services", ["Lettre d'information", "Presse", "Téléchargements", "Accessibilité"]),
                          ("Mentions", ["Mentions légales", "Protection des données", "Gestion des cookies", "Conditions d'utilisation"])],
-            copyright="© 2026 Secrétariat du programme de partenariats entre villes. Tous droits réservés.",
-            share="Partager :", print_="Imprimer", top="Haut de page"),
-        "ar": dict(
-            brand="برنامج الشراكات بين المدن", tagline="مدن تتعلم من مدن",
-            home="https://www.staedtepartner-programm.example/ar/",
-            nav=["الرئيسية", "عن البرنامج", "الشراكات", "المواضيع", "الفعاليات", "الدعوات", "المكتبة", "اتصل بنا"],
-            cookie="نستخدم ملفات تعريف الارتباط (الكوكيز) لتحسين تجربتك على موقعنا. بالنقر على «قبول الكل» فإنك توافق على استخدامها. لمزيد من المعلومات يرجى الاطلاع على سياسة الخصوصية.",
-            cookie_buttons=["قبول الكل", "الضرورية فقط", "الإعدادات"],
-            crumbs="أنت هنا:", search="بحث", skip="الانتقال إلى المحتوى",
-            aside_title="مواضيع ذات صلة",
-            aside=["جميع الدعوات المفتوحة", "تقويم الفعاليات", "الاشتراك في النشرة الإخبارية", "الأسئلة الشائعة"],
-            footer_cols=[("البرنامج", ["من نحن", "الفريق", "مجموعة التوجيه", "التقارير السنوية"]),
+            "copyright": "© 2026 Secrétariat du programme de partenariats entre villes. Tous droits réservés.",
+            "share": "Partager :", "print_": "Imprimer", "top": "Haut de page"},
+        "ar": {
+            "brand": "برنامج الشراكات بين المدن", "tagline": "مدن تتعلم من مدن",
+            "home": "https://www.staedtepartner-programm.example/ar/",
+            "nav": ["الرئيسية", "عن البرنامج", "الشراكات", "المواضيع", "الفعاليات", "الدعوات", "المكتبة", "اتصل بنا"],
+            "cookie": "نستخدم ملفات تعريف الارتباط (الكوكيز) لتحسين تجربتك على موقعنا. بالنقر على «قبول الكل» فإنك توافق على استخدامها. لمزيد من المعلومات يرجى الاطلاع على سياسة الخصوصية.",
+            "cookie_buttons": ["قبول الكل", "الضرورية فقط", "الإعدادات"],
+            "crumbs": "أنت هنا:", "search": "بحث", "skip": "الانتقال إلى المحتوى",
+            "aside_title": "مواضيع ذات صلة",
+            "aside": ["جميع الدعوات المفتوحة", "تقويم الفعاليات", "الاشتراك في النشرة الإخبارية", "الأسئلة الشائعة"],
+            "footer_cols": [("البرنامج", ["من نحن", "الفريق", "مجموعة التوجيه", "التقارير السنوية"]),
                          ("خدمات", ["النشرة الإخبارية", "الصحافة", "التنزيلات", "إمكانية الوصول"]),
                          ("معلومات قانونية", ["بيانات الناشر", "حماية البيانات", "إعدادات الكوكيز", "شروط الاستخدام"])],
-            copyright="© 2026 مكتب برنامج الشراكات بين المدن. جميع الحقوق محفوظة.",
-            share="شارك الصفحة:", print_="طباعة", top="إلى الأعلى"),
+            "copyright": "© 2026 مكتب برنامج الشراكات بين المدن. جميع الحقوق محفوظة.",
+            "share": "شارك الصفحة:", "print_": "طباعة", "top": "إلى الأعلى"},
     },
     # a city portal (Kiel) – German
     "kiel": {
-        "de": dict(
-            brand="Landeshauptstadt Kiel", tagline="kiel-stadt.example – Das Serviceportal",
-            home="https://www.kiel-stadt.example/",
-            nav=["Bürgerservice", "Rathaus & Politik", "Wirtschaft & Hafen", "Umwelt & Klima", "Kultur & Freizeit", "Presse"],
-            cookie="Diese Website nutzt Cookies und eine datenschutzfreundliche Reichweitenmessung. Sie entscheiden, welche Dienste Sie zulassen. Ihre Auswahl können Sie jederzeit im Footer ändern.",
-            cookie_buttons=["Zustimmen", "Ablehnen", "Auswahl anpassen"],
-            crumbs="Sie befinden sich hier:", search="Suchbegriff eingeben", skip="Direkt zum Inhalt",
-            aside_title="Weitere Meldungen",
-            aside=["Hafenentwicklung Ostufer: Bürgerdialog", "Förderprogramm Lastenrad", "Baustellenübersicht", "Online-Terminvergabe Bürgerbüro"],
-            footer_cols=[("Rathaus", ["Ämter von A–Z", "Stellenangebote", "Ortsbeiräte", "Bürgerbeteiligung"]),
+        "de": {
+            "brand": "Landeshauptstadt Kiel", "tagline": "kiel-stadt.example – Das Serviceportal",
+            "home": "https://www.kiel-stadt.example/",
+            "nav": ["Bürgerservice", "Rathaus & Politik", "Wirtschaft & Hafen", "Umwelt & Klima", "Kultur & Freizeit", "Presse"],
+            "cookie": "Diese Website nutzt Cookies und eine datenschutzfreundliche Reichweitenmessung. Sie entscheiden, welche Dienste Sie zulassen. Ihre Auswahl können Sie jederzeit im Footer ändern.",
+            "cookie_buttons": ["Zustimmen", "Ablehnen", "Auswahl anpassen"],
+            "crumbs": "Sie befinden sich hier:", "search": "Suchbegriff eingeben", "skip": "Direkt zum Inhalt",
+            "aside_title": "Weitere Meldungen",
+            "aside": ["Hafenentwicklung Ostufer: Bürgerdialog", "Förderprogramm Lastenrad", "Baustellenübersicht", "Online-Terminvergabe Bürgerbüro"],
+            "footer_cols": [("Rathaus", ["Ämter von A–Z", "Stellenangebote", "Ortsbeiräte", "Bürgerbeteiligung"]),
                          ("Service", ["Newsletter", "Pressestelle", "Notfallnummern", "Barrierefreiheit"]),
                          ("Rechtliches", ["Impressum", "Datenschutz", "Cookie-Einstellungen", "Erklärung zur Barrierefreiheit"])],
-            copyright="© 2026 Landeshauptstadt Kiel – Referat für Kommunikation",
-            share="Teilen:", print_="Drucken", top="Nach oben"),
+            "copyright": "© 2026 Landeshauptstadt Kiel – Referat für Kommunikation",
+            "share": "Teilen:", "print_": "Drucken", "top": "Nach oben"},
     },
     # a city portal (Munich) – German
     "muenchen": {
-        "de": dict(
-            brand="Landeshauptstadt München", tagline="muenchen-stadt.example – Rathaus Umschau",
-            home="https://www.muenchen-stadt.example/",
-            nav=["Leben in München", "Rathaus", "Wirtschaft", "Digitales", "Presse", "Service"],
-            cookie="Wir setzen technisch notwendige Cookies ein. Mit Ihrer Einwilligung verwenden wir zusätzlich Cookies zur Analyse der Nutzung. Ihre Einwilligung können Sie jederzeit widerrufen.",
-            cookie_buttons=["Einverstanden", "Nur notwendige", "Details anzeigen"],
-            crumbs="Navigation:", search="Suche auf muenchen-stadt.example", skip="Zum Hauptinhalt",
-            aside_title="Mehr aus dem Rathaus",
-            aside=["Digitalstrategie der Stadt", "Open-Data-Portal", "Stellenangebote IT-Referat", "Pressemitteilungen 2025"],
-            footer_cols=[("Stadtverwaltung", ["Referate", "Stadtrat", "Bezirksausschüsse", "Karriere"]),
+        "de": {
+            "brand": "Landeshauptstadt München", "tagline": "muenchen-stadt.example – Rathaus Umschau",
+            "home": "https://www.muenchen-stadt.example/",
+            "nav": ["Leben in München", "Rathaus", "Wirtschaft", "Digitales", "Presse", "Service"],
+            "cookie": "Wir setzen technisch notwendige Cookies ein. Mit Ihrer Einwilligung verwenden wir zusätzlich Cookies zur Analyse der Nutzung. Ihre Einwilligung können Sie jederzeit widerrufen.",
+            "cookie_buttons": ["Einverstanden", "Nur notwendige", "Details anzeigen"],
+            "crumbs": "Navigation:", "search": "Suche auf muenchen-stadt.example", "skip": "Zum Hauptinhalt",
+            "aside_title": "Mehr aus dem Rathaus",
+            "aside": ["Digitalstrategie der Stadt", "Open-Data-Portal", "Stellenangebote IT-Referat", "Pressemitteilungen 2025"],
+            "footer_cols": [("Stadtverwaltung", ["Referate", "Stadtrat", "Bezirksausschüsse", "Karriere"]),
                          ("Service", ["Rathaus Umschau abonnieren", "Kontaktformular", "Presse", "Barrierefreiheit"]),
                          ("Rechtliches", ["Impressum", "Datenschutz", "Cookie-Einstellungen", "Nutzungsbedingungen"])],
-            copyright="© 2026 Landeshauptstadt München",
-            share="Artikel teilen:", print_="Drucken", top="Nach oben"),
+            "copyright": "© 2026 Landeshauptstadt München",
+            "share": "Artikel teilen:", "print_": "Drucken", "top": "Nach oben"},
     },
 }
 

@@ -18,7 +18,7 @@ from core.gazetteer import lookup
 from core.settings import VISIBILITIES
 from core.topics import topic_from_label
 
-__all__ = ["SearchFilters", "visibility_filter", "parse_filter_args"]
+__all__ = ["SearchFilters", "parse_filter_args", "visibility_filter"]
 
 
 def _as_list(value: Any) -> list[str]:

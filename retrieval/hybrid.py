@@ -37,7 +37,7 @@ from retrieval.results import collapse_per_doc, to_results
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HybridSearcher", "FACET_FIELDS", "SearchMode"]
+__all__ = ["FACET_FIELDS", "HybridSearcher", "SearchMode"]
 
 FACET_FIELDS = ("doc_type", "language", "year", "countries", "topics")
 SearchMode = str  # "hybrid" | "dense" | "sparse"

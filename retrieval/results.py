@@ -9,7 +9,7 @@ from core.language import fold_token
 from core.models import SearchResult
 from core.store import Hit
 
-__all__ = ["to_results", "collapse_per_doc", "highlight_snippet", "query_terms"]
+__all__ = ["collapse_per_doc", "highlight_snippet", "query_terms", "to_results"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOP_WORDS = (

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 for _key in [k for k in os.environ if k.startswith("CCASSIST_")]:
     del os.environ[_key]
 
-from core.settings import Settings  # noqa: E402
+from core.settings import Settings
 
 ENGINES = ["edge", "client"]
 

@@ -70,8 +70,7 @@ class ChatResult(BaseModel):
 def normalise_base_url(url: str) -> str:
     """Strip a trailing ``/`` and ``/v1`` so both ``http://h:11434`` and ``http://h:11434/v1`` work."""
     base = url.strip().rstrip("/")
-    if base.endswith("/v1"):
-        base = base[: -len("/v1")]
+    base = base.removesuffix("/v1")
     return base
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.settings import Settings
 from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
 
-__all__ = ["open_store", "COLLECTIONS", "Store", "Hit", "PointData", "Prefetch", "StoreInfo", "PAYLOAD_INDEXES", "DENSE", "SPARSE"]
+__all__ = ["COLLECTIONS", "DENSE", "PAYLOAD_INDEXES", "SPARSE", "Hit", "PointData", "Prefetch", "Store", "StoreInfo", "open_store"]
 
 
 COLLECTIONS = ("chunks", "exchanges")
@@ -29,8 +29,7 @@ def open_store(settings: Settings, *, collection: str = "chunks", index_path: Pa
         from core.store.client import ClientStore
 
         url = settings.qdrant_url
-        if url.startswith("local:"):
-            url = url[len("local:"):]
+        url = url.removeprefix("local:")
         if url != ":memory:" and not url.startswith(("http://", "https://")):
             url = str(Path(url) / collection)  # qdrant-client local mode locks its folder per client
         return ClientStore.from_url(

@@ -11,14 +11,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 
 from core.filters import Filter
 from core.sparse import SparseVec
 
-__all__ = ["PointData", "Hit", "Prefetch", "Store", "PAYLOAD_INDEXES", "DENSE", "SPARSE"]
+__all__ = ["DENSE", "PAYLOAD_INDEXES", "SPARSE", "Hit", "PointData", "Prefetch", "Store"]
 
 DENSE = "dense"
 SPARSE = "sparse"
@@ -163,7 +163,7 @@ class Store(ABC):
             if offset is None:
                 break
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

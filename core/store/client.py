@@ -120,7 +120,7 @@ class ClientStore(Store):
             self.dim = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
 
     @classmethod
-    def from_url(cls, url: str, collection: str, **kwargs: Any) -> "ClientStore":
+    def from_url(cls, url: str, collection: str, **kwargs: Any) -> ClientStore:
         api_key = kwargs.pop("api_key", None)
         prefer_grpc = kwargs.pop("prefer_grpc", False)
         timeout = kwargs.pop("timeout", 30.0)
