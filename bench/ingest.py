@@ -131,6 +131,26 @@ def _edit_some(corpus: Path, share: float, seed: int) -> int:
     return len(picked)
 
 
+class _ProgressLog:
+    """A progress line on stderr every ``every`` seconds: a 50k-chunk run takes about two hours."""
+
+    def __init__(self, expected_chunks: int, every: float = 120.0) -> None:
+        self.expected = expected_chunks
+        self.every = every
+        self.chunks = 0
+        self.started = self.last = time.perf_counter()
+
+    def __call__(self, event: Any) -> None:
+        self.chunks += event.chunks
+        now = time.perf_counter()
+        if now - self.last < self.every and event.done < event.total:
+            return
+        self.last = now
+        rate = self.chunks / max(1e-9, now - self.started)
+        eta = max(0, self.expected - self.chunks) / rate / 60 if rate else float("nan")
+        log(f"  {event.done:,}/{event.total:,} files, {self.chunks:,} chunks, {rate:.2f} chunks/s, ~{eta:.0f} min left")
+
+
 def ingest_size(size: int, *, embedder_name: str, workdir: Path, seed: int = 42, raw_sample: int | None = None,
                 pipeline: str | None = None, reingest: bool = True, optimize: bool = True) -> dict[str, Any]:
     """Generate ``size`` chunks of documents, ingest them and measure against the raw encoder."""
@@ -159,7 +179,7 @@ def ingest_size(size: int, *, embedder_name: str, workdir: Path, seed: int = 42,
         rss_before = rss_mib()
         with LoadWatch() as load, PeakRSS() as rss:
             t0 = time.perf_counter()
-            report = services.ingest([corpus])
+            report = services.ingest([corpus], on_event=_ProgressLog(size))
             ingest_s = time.perf_counter() - t0
         result["load_ingest"] = load.summary()
         ingestor = services.ingestor
