@@ -244,8 +244,8 @@ def timed_rounds(calls: Sequence[Any], rounds: int) -> dict[str, Any]:
 def engine_latency(store: Store, prefetches: Sequence[Any], *, filters: Sequence[Filter | None], rrf_k: int = 2,
                    k: int = 10, rounds: int = 5) -> dict[str, Any]:
     calls = [
-        (lambda pfs=pfs, flt=filters[i % len(filters)]: store.query(  # noqa: B008 - binds this call's filterpfs, limit=k, filter=flt, fusion="rrf",
-                                                                     rrf_k=rrf_k))
+        (lambda pfs=pfs, flt=filters[i % len(filters)]: store.query(  # noqa: B008 - binds this call's filter
+            pfs, limit=k, filter=flt, fusion="rrf", rrf_k=rrf_k))
         for i, pfs in enumerate(prefetches)
     ]
     return timed_rounds(calls, rounds)
