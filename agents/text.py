@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from core.contacts import ends_contact_entry, ends_with_contact
+from core.contacts import continues_contact, ends_with_contact
 from core.language import fold
 
 __all__ = ["CITATION_RE", "cited_numbers", "list_blocks", "list_edges", "logical_lines", "names_of", "split_sentences", "strip_citations"]
@@ -91,7 +91,7 @@ def _continues(previous: str, line: str) -> bool:
     if body[0].islower():
         return True
     if ends_with_contact(previous):  # "… jonas.brenner@bonn.example" / "Telefon +49 …" is one entry
-        return not ends_contact_entry(previous, line)
+        return continues_contact(line)
     if previous.rstrip().endswith((".", "!", "?", ":", ";", "؟")):
         return False  # a sentence ends here
     if line[:1] in (" ", "\t"):  # indented continuation of a bullet

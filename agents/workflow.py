@@ -260,8 +260,7 @@ class AskWorkflow(_Pipeline):
         fallback = self._fallback_reason(draft, kept, research, plan)
         if fallback:
             # The model's answer cannot be shown as it is; the verified extractive answer can.
-            backup = draft.extractive or self.agents.extractive.synthesize(state.question, plan, research).sentences
-            rechecked = grounding.check(backup, research.evidence, lang=lang, question=state.question)
+            rechecked = grounding.check(draft.extractive, research.evidence, lang=lang, question=state.question)
             if rechecked.kept:
                 kept, unsupported = rechecked.kept, unsupported + rechecked.unsupported
             else:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ARABIC_PHONE_LABELS", "EMAIL_OR_PHONE", "PHONE_LABELS", "ends_contact_entry", "ends_with_contact"]
+__all__ = [
+    "ARABIC_PHONE_LABELS", "EMAIL_OR_PHONE", "PHONE_LABELS", "continues_contact", "ends_contact_entry", "ends_with_contact",
+]
 
 #: Words that introduce a phone number (a regex alternation; Latin script, matched case-insensitively).
 PHONE_LABELS = r"tel|telefon|phone|fon|mobil|mobile|handy|tél|téléphone|portable|ph"
@@ -30,14 +32,17 @@ def ends_with_contact(line: str) -> bool:
     return _ENDS_WITH_CONTACT.search(line) is not None
 
 
-def ends_contact_entry(previous: str, line: str) -> bool:
-    """Whether ``previous`` ends a contact entry and ``line`` starts something new.
+def continues_contact(line: str) -> bool:
+    """Whether ``line``, after a line ending in contact details, still belongs to that entry.
 
     An entry is a name, a role and contact details, which may wrap onto the next line
-    ("…@bonn.example" / "Telefon +49 …"); the next capitalised line that is not more
-    contact details starts a new entry.
+    ("…@bonn.example" / "Telefon +49 …"); a lowercase line continues its sentence. The next
+    capitalised line that is not more contact details starts a new entry.
     """
     body = line.strip()
-    if not body or not ends_with_contact(previous) or body[0].islower():
-        return False
-    return not (_CONTACT_LABEL.match(body) or EMAIL_OR_PHONE.match(body))
+    return bool(body) and (body[0].islower() or bool(_CONTACT_LABEL.match(body) or EMAIL_OR_PHONE.match(body)))
+
+
+def ends_contact_entry(previous: str, line: str) -> bool:
+    """Whether ``previous`` ends a contact entry and a non-blank ``line`` starts something new."""
+    return bool(line.strip()) and ends_with_contact(previous) and not continues_contact(line)
