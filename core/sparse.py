@@ -10,14 +10,18 @@ collection grows.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qdrant_edge import Bm25, Bm25Config
 
 from core.language import SNOWBALL_LANGUAGE
 
 __all__ = ["STEMMER_LANGUAGES", "SparseEncoder", "SparseVec"]
+
+_WORD = re.compile(r"\w+")
 
 # ISO 639-1 -> Snowball language name understood by Bm25Config (one table, in core.language).
 STEMMER_LANGUAGES = SNOWBALL_LANGUAGE
@@ -57,3 +61,24 @@ class SparseEncoder:
     def encode_query(self, text: str, lang: str | None) -> SparseVec:
         vec = self._model(lang).embed_query(text)
         return SparseVec(list(vec.indices), list(vec.values))
+
+    def encode_crosslingual_query(self, text: str, *, query_lang: str | None, doc_lang: str | None) -> SparseVec:
+        """The query as terms of documents in another language: the words its *own* language ignores are dropped first.
+
+        Across languages only names, numbers and cognates can match, and the document
+        language's stopword list does not know the query's function words: English "the",
+        "of" or "what" would otherwise become rare, heavily weighted terms in a German index
+        and pull up any German page that quotes an English title (measured in README,
+        "Retrieval quality").
+        """
+        kept = " ".join(word for word in _WORD.findall(text) if not self._is_stopword(word, query_lang))
+        return self.encode_query(kept, doc_lang) if kept else SparseVec([], [])
+
+    def _is_stopword(self, word: str, lang: str | None) -> bool:
+        """A word the language's BM25 drops (stopword, too short); cached, queries repeat their words."""
+        return _ignored(self._model(lang), word.lower())
+
+
+@lru_cache(maxsize=65536)
+def _ignored(model: Bm25, word: str) -> bool:
+    return len(model.embed_query(word).indices) == 0

@@ -10,8 +10,8 @@ document language inside the engine:
 - one sparse prefetch restricted to documents in the query's language, weight
   ``sparse_weight``,
 - one sparse prefetch per other indexed language, the query stemmed with *that*
-  language's stemmer (names, numbers and cognates still match), weight
-  ``crosslingual_sparse_weight``.
+  language's stemmer (names, numbers and cognates still match) after dropping the
+  query language's own stopwords, weight ``crosslingual_sparse_weight``.
 
 Qdrant fuses them with weighted RRF (or DBSF). bench/retrieval.py measures it.
 """
@@ -105,10 +105,10 @@ class HybridSearcher:
             else:
                 others = langs
             for lang in others:
-                out.append(
-                    Prefetch("sparse", self.sparse.encode_query(query, lang), limit=s.prefetch_limit,
-                             filter=Filter(must=[Match("language", lang)]), weight=s.crosslingual_sparse_weight)
-                )
+                vec = self.sparse.encode_crosslingual_query(query, query_lang=qlang, doc_lang=lang)
+                if len(vec):
+                    out.append(Prefetch("sparse", vec, limit=s.prefetch_limit,
+                                        filter=Filter(must=[Match("language", lang)]), weight=s.crosslingual_sparse_weight))
         return out, qlang
 
     def search_hits(
