@@ -208,12 +208,18 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def _same_file(source: str, path: Path) -> bool:
-    """Whether the stored ``source`` names the file at ``path`` (relative sources resolve against the cwd)."""
+def _resolved(source: str | Path) -> Path | None:
+    """The file a source names (relative sources resolve against the cwd); None when it cannot be resolved."""
     try:
-        return Path(source).resolve() == path.resolve()
+        return Path(source).resolve()
     except (OSError, RuntimeError):
-        return False
+        return None
+
+
+def _same_file(source: str, path: Path) -> bool:
+    """Whether the stored ``source`` names the file at ``path``."""
+    resolved = _resolved(source)
+    return resolved is not None and resolved == _resolved(path)
 
 
 def metadata_view(doc: ParsedDocument, max_chars: int = METADATA_MAX_CHARS) -> ParsedDocument:
@@ -477,6 +483,9 @@ class Ingestor:
         self.stage_seconds = {}
         self.counters = {}
         self._indexed_sources = {str(v) for v, _ in self.store.facet("source", limit=10_000_000)}
+        respelled = self._indexed_spellings(files)
+        files = [(path, respelled.get(source, source)) for path, source in files]
+        indexed_as = set(respelled.values())
 
         def emit(source: str, status: Status, chunks: int = 0, detail: str = "") -> None:
             if on_event is not None:
@@ -494,6 +503,8 @@ class Ingestor:
                     logger.error("writing %s failed", item.source, exc_info=exc)
                     slot.status, slot.detail = "failed", f"write failed ({type(exc).__name__}): {exc}"
             status = slot.status
+            if item.source in indexed_as and status != "failed":
+                slot.detail = "; ".join(filter(None, [f"indexed as {item.source}", slot.detail]))
             if status == "indexed":
                 for stage in ("dense", "sparse", "write"):
                     if stage in item.seconds:
@@ -570,6 +581,29 @@ class Ingestor:
             self.exchanges.flush()
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+    def _indexed_spellings(self, files: Sequence[tuple[Path, str]]) -> dict[str, str]:
+        """``{source: indexed source}`` for files indexed before under another spelling of their path.
+
+        "corpus/a.pdf" and "/srv/corpus/a.pdf" are one file: it keeps the name it was first indexed
+        under, so an edit replaces that document (its unchanged chunks' vectors reused) instead of
+        adding a second copy beside it.
+        """
+        unknown = [(path, source) for path, source in files if source not in self._indexed_sources]
+        if not unknown or not self._indexed_sources:
+            return {}
+        by_file: dict[Path, str] = {}
+        for source in sorted(self._indexed_sources):
+            resolved = _resolved(source)
+            if resolved is not None:
+                by_file.setdefault(resolved, source)
+        out: dict[str, str] = {}
+        for path, source in unknown:
+            resolved = _resolved(path)
+            known = by_file.get(resolved) if resolved is not None else None
+            if known is not None:
+                out[source] = known
+        return out
 
     def _decide(self, item: _Prepared, claimed: dict[str, str]) -> tuple[Status, str] | None:
         """``None`` when the item must be written, else its status: already indexed, or a live twin's copy.

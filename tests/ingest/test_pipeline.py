@@ -6,7 +6,7 @@ from pathlib import Path
 
 from api.services import Services
 from core.filters import Filter, Match
-from tests.conftest import make_settings
+from tests.conftest import SAMPLE_DOCS, make_settings
 
 
 def _chunk_ids(services: Services) -> dict[str, set[str]]:
@@ -117,6 +117,29 @@ def test_the_same_files_under_another_spelling_are_unchanged(tmp_path: Path, sam
         assert all(status == "unchanged" and detail.startswith(f"indexed as {sample_dir}")
                    for status, detail in events), events
         assert _chunk_ids(services) == before  # still stored under the first spelling
+    finally:
+        services.close()
+
+
+def test_an_edited_file_under_another_spelling_replaces_its_first_copy(tmp_path: Path, sample_dir: Path,
+                                                                       monkeypatch) -> None:
+    """Indexed as /abs/docs/aufruf.md, edited, ingested again as docs/: one document, under its first name."""
+    services = Services(make_settings(tmp_path))
+    try:
+        services.ingest([sample_dir])
+        first = str(sample_dir / "aufruf.md")
+        assert first in _chunk_ids(services)
+        path = sample_dir / "aufruf.md"
+        path.write_text(path.read_text(encoding="utf-8") + "\nNachtrag: Die Frist wurde verlängert.\n", encoding="utf-8")
+        monkeypatch.chdir(sample_dir.parent)
+        events: list[tuple[str, str, str]] = []
+        report = services.ingest([Path(sample_dir.name)], on_event=lambda e: events.append((e.source, e.status, e.detail)))
+        assert report.indexed == 1 and report.skipped == 2
+        assert (first, "indexed", f"indexed as {first}") in events
+        sources = _chunk_ids(services)
+        assert set(sources) == {str(p) for p in sample_dir.iterdir() if p.name in SAMPLE_DOCS}
+        texts = " ".join(h.payload["text"] for h in services.store.iter_all() if h.payload["source"] == first)
+        assert "Nachtrag" in texts
     finally:
         services.close()
 
