@@ -40,7 +40,7 @@ from agents.text import names_of
 from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
 from core.errors import CCAssistError
-from core.gazetteer import find_places, lookup, place_names
+from core.gazetteer import find_places, lookup, place_names, region_mentions
 from core.language import fold
 from core.llm import ChatLLM
 from core.store import Hit
@@ -72,6 +72,13 @@ class _Verdict:
     ok: bool
     score: float
     reason: str
+
+
+def _without_regions(text: str) -> str:
+    """``text`` with its region names blanked: "Latin America" is checked as a region, not as two names."""
+    for start, end, _ in reversed(region_mentions(text)):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _passage_text(hit: Hit) -> str:
@@ -107,6 +114,11 @@ class RuleJudge:
         for place in plan.places:
             if place not in here and fold(place) not in folded:
                 missing.append(place)
+        # A region the question asks about ("calls for cities in Latin America") binds like a place, also after
+        # the researcher relaxed the region filter on its last loop.
+        if sub.filters.region:
+            regions = set(hit.payload.get("regions") or []) | {m.place.region for m in find_places(text)}
+            missing += [region for region in sub.filters.region if region not in regions]
         filtered_by_time = any(k.startswith(("year", "deadline_", "published_")) for k in sub.filters.active())
         if not filtered_by_time:  # a time filter already guarantees the year through metadata
             dates = " ".join(str(hit.payload.get(k) or "") for k in ("published", "deadline", "event_dates"))
@@ -114,7 +126,7 @@ class RuleJudge:
                 if year not in folded and year not in dates:
                     missing.append(year)
         if hit.payload.get("language") == plan.language:  # names are spelled differently across languages
-            for name in names_of(sub.text, plan.language):
+            for name in names_of(_without_regions(sub.text), plan.language):
                 if lookup(name) is None and fold(name) not in folded:
                     missing.append(name)
         return missing
@@ -181,7 +193,7 @@ class RuleJudge:
         top = hits[:TOP_N]
         if not top:
             return verdict(False, 0.0, "no hits")
-        subject = weighted_terms(strip_cues(sub.text), exclude=plan.places)
+        subject = weighted_terms(strip_cues(_without_regions(sub.text)), exclude=plan.places)
         subject = [t for t in subject if not _YEAR.fullmatch(t.word)]
         extra = weighted_terms(" ".join(extra_terms)) if extra_terms else []
         dense = self._dense(sub, top)

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agents.lexicon import CUES, FACTSHEET_QUERIES, QUESTION_GROUPS, TIME_PHRASES, has_cue, text_for
 from agents.models import ListKind, OutputShape, Plan, SubQuestion
 from core.errors import CCAssistError
-from core.gazetteer import find_places, lookup, normalize_region
+from core.gazetteer import find_places, lookup, region_mentions
 from core.language import detect_language, fold
 from core.llm import ChatLLM
 from core.topics import query_topics, topic_from_label
@@ -46,7 +46,7 @@ _WORD = re.compile(r"\w+")
 _PLACE_CUES = {
     "in", "im", "aus", "nach", "fur", "mit", "von", "bei", "zwischen", "partnerschaft", "partnerstadt", "stadt",
     "from", "to", "for", "with", "of", "at", "between", "partnership", "city",
-    "a", "au", "aux", "en", "de", "du", "pour", "avec", "entre", "partenariat", "ville",
+    "a", "au", "aux", "en", "de", "d", "du", "pour", "avec", "entre", "partenariat", "ville",
     "في", "من", "مع", "بين", "مدينه", "شراكه",
 }
 _CLAUSE_SPLIT = re.compile(
@@ -154,13 +154,10 @@ def _constraint_places(question: str) -> tuple[list[str], list[str], list[str]]:
         if any(word in _PLACE_CUES for word in before):
             constraining.append(mention.place.name)
     regions: list[str] = []
-    words = [t.group() for t in tokens]
-    for i, word in enumerate(words):
-        for span in (" ".join(words[i : i + 2]), word):
-            region = normalize_region(span) if len(span) > 2 else None
-            if region and region not in regions and i > 0 and fold(words[i - 1]) in _PLACE_CUES:
-                regions.append(region)
-                break
+    for start, _, region in region_mentions(question):
+        before = [fold(t.group()) for t in tokens if t.end() <= start][-1:]
+        if region not in regions and before and before[0] in _PLACE_CUES:
+            regions.append(region)
     return list(dict.fromkeys(constraining)), list(dict.fromkeys(named)), regions
 
 

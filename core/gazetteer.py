@@ -59,6 +59,7 @@ __all__ = [
     "lookup",
     "normalize_region",
     "place_names",
+    "region_mentions",
     "region_of_country",
 ]
 
@@ -552,6 +553,29 @@ def normalize_region(name: str) -> str | None:
         return None
     g = _gazetteer()
     return g.regions.get(fold(name.strip()))
+
+
+_REGION_WORD = re.compile(r"\w+")
+
+
+def region_mentions(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, region)`` for each region named in ``text`` by one or two words ("Lateinamerika",
+    "Amérique latine", "Latin America"), longest first where they overlap."""
+    words = list(_REGION_WORD.finditer(text))
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(words):
+        for n in (2, 1):
+            if i + n > len(words):
+                continue
+            span = text[words[i].start() : words[i + n - 1].end()]
+            region = normalize_region(span) if len(span) > 2 else None
+            if region:
+                found.append((words[i].start(), words[i + n - 1].end(), region))
+                i += n - 1
+                break
+        i += 1
+    return found
 
 
 def cities_in(area: str) -> list[Place]:

@@ -47,6 +47,21 @@ def test_all_named_places_must_be_in_the_same_passage() -> None:
     assert not verdict.answered and "Hamburg" in verdict.reason
 
 
+def test_a_region_in_the_question_binds_like_a_place() -> None:
+    """Also on the researcher's last loop, which searches without the region filter: a close passage about
+    another region does not answer a question about calls for Latin American cities."""
+    q = "What is the application deadline of the call for cities in Latin America?"
+    elsewhere = hit(1, "Call for cities: AI in local administration. Application deadline: 31 March 2026.",
+                    language="en", regions=["Sub-Saharan Africa"])
+    verdict = judge(q, [elsewhere])
+    assert not verdict.answered and "Latin America" in verdict.reason
+    by_payload = hit(2, "Call for cities: urban mobility. Application deadline: 31 March 2026.", language="en",
+                     regions=["Latin America"])
+    by_place = hit(3, "Call for cities such as Cuenca and Querétaro. Application deadline: 31 March 2026.",
+                   language="en")
+    assert judge(q, [by_payload]).answered and judge(q, [by_place]).answered
+
+
 def test_deadline_question_needs_a_deadline_in_the_passage() -> None:
     q = "Wann endet die Bewerbungsfrist für den Lernprozess?"
     assert not judge(q, [hit(1, "Der Lernprozess startet mit einem Workshop.", language="de")]).answered

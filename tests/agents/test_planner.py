@@ -105,6 +105,11 @@ def test_place_is_a_filter_only_in_constraining_position(planner: RulePlanner) -
     assert not bare.place and plan.places == ["Kisumu"]
     _, country = first(planner, "Which cities in Kenya worked on flooding?")
     assert country.place == ["Kenya"]
+    # French elides "de": "la Commune d'Agadir", "les villes d'Amérique latine".
+    _, agadir = first(planner, "Qui est l'interlocutrice de la Commune d'Agadir ?")
+    assert agadir.place == ["Agadir"]
+    _, region = first(planner, "Quelle est la date limite de l'appel pour les villes d'Amérique latine ?")
+    assert region.region == ["Latin America"]
 
 
 def test_compound_question_is_split_and_keeps_its_subject(planner: RulePlanner) -> None:
