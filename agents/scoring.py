@@ -19,7 +19,7 @@ from agents.lexicon import COUNTED, has_cue
 from agents.models import Evidence
 from agents.safety import neutralise
 from agents.similarity import Similarity
-from agents.terms import content_terms, word_set
+from agents.terms import content_terms, term_coverage, word_set
 from agents.text import list_blocks, split_sentences
 from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
@@ -167,14 +167,14 @@ class SentenceScorer:
         numbers = set(_QUESTION_NUMBER.findall(question))
         asked = counted(question) if "howmuch" in intent_set else set()
         for cand in candidates:
+            # Terms match as the judge matches them: by prefix, and a German compound's head half
+            # ("Wasserverluste" ↔ "Verluste"), so the judge's passage and its best sentence agree.
             words = word_set(cand.text)
-            hits = sum(1 for t in terms if any(w.startswith(t) for w in words))
-            extra_hits = sum(1 for t in extra if any(w.startswith(t) for w in words))
-            base = hits / max(1, len(terms))
+            base = term_coverage(terms, words) if terms else 0.0
             if extra:  # cross-lingual: the document-language key terms stand in for the question's words
-                base = max(base, 0.8 * extra_hits / len(extra))
+                base = max(base, 0.8 * term_coverage(extra, words))
             # A short "Deadline: 31 March 2026" line is only relevant if its passage is about the question.
-            context = sum(1 for t in terms if any(w.startswith(t) for w in cand.passage_words)) / max(1, len(terms))
+            context = term_coverage(terms, cand.passage_words) if terms else 0.0
             base = (1 - PASSAGE_WEIGHT) * base + PASSAGE_WEIGHT * context
             relevance = 0.3 + 0.7 * context  # a date or number counts only in a passage about the question
             bonus = 0.0

@@ -89,7 +89,7 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 #: Enumerations below the lexical cut that a list-of-places question still scores densely and may choose.
-_EXTRA_ENUMERATIONS = 2
+_EXTRA_ENUMERATIONS = 3
 
 
 def _enumerations(candidates: list[Candidate], limit: int) -> list[Candidate]:
