@@ -40,7 +40,7 @@ from agents.text import names_of
 from core.contacts import EMAIL_OR_PHONE
 from core.dates import find_dates
 from core.errors import CCAssistError
-from core.gazetteer import find_places, lookup, place_names, region_mentions
+from core.gazetteer import find_places, lookup, region_mentions
 from core.language import fold
 from core.llm import ChatLLM
 from core.store import Hit
@@ -108,16 +108,18 @@ class RuleJudge:
 
     # -- passage-level -----------------------------------------------------------------------------
 
-    def _entities_missing(self, sub: SubQuestion, plan: Plan, hit: Hit, text: str, folded: str) -> list[str]:
+    def _entities_missing(self, sub: SubQuestion, plan: Plan, hit: Hit, text: str, folded: str,
+                          names: list[str]) -> list[str]:
         missing = []
-        here = place_names(text)
+        mentions = find_places(text)
+        here = {m.place.name for m in mentions}
         for place in plan.places:
             if place not in here and fold(place) not in folded:
                 missing.append(place)
         # A region the question asks about ("calls for cities in Latin America") binds like a place, also after
         # the researcher relaxed the region filter on its last loop.
         if sub.filters.region:
-            regions = set(hit.payload.get("regions") or []) | {m.place.region for m in find_places(text)}
+            regions = set(hit.payload.get("regions") or []) | {m.place.region for m in mentions}
             missing += [region for region in sub.filters.region if region not in regions]
         filtered_by_time = any(k.startswith(("year", "deadline_", "published_")) for k in sub.filters.active())
         if not filtered_by_time:  # a time filter already guarantees the year through metadata
@@ -126,7 +128,7 @@ class RuleJudge:
                 if year not in folded and year not in dates:
                     missing.append(year)
         if hit.payload.get("language") == plan.language:  # names are spelled differently across languages
-            for name in names_of(_without_regions(sub.text), plan.language):
+            for name in names:
                 if lookup(name) is None and fold(name) not in folded:
                     missing.append(name)
         return missing
@@ -159,10 +161,10 @@ class RuleJudge:
         return {cid: float(v @ query) for cid, v in vectors.items()}
 
     def _passage(self, sub: SubQuestion, plan: Plan, hit: Hit, subject: list[Term], extra: list[Term],
-                 dense: float | None, same_language_best: float) -> _Verdict:
+                 names: list[str], dense: float | None, same_language_best: float) -> _Verdict:
         text = _passage_text(hit)
         folded = fold(text)
-        missing = self._entities_missing(sub, plan, hit, text, folded)
+        missing = self._entities_missing(sub, plan, hit, text, folded, names)
         if missing:
             return _Verdict(False, 0.0, f"missing {', '.join(missing)}")
         lacking = self._intent_missing(sub, hit, text)
@@ -193,14 +195,17 @@ class RuleJudge:
         top = hits[:TOP_N]
         if not top:
             return verdict(False, 0.0, "no hits")
-        subject = weighted_terms(strip_cues(_without_regions(sub.text)), exclude=plan.places)
+        # Question-level, once per judgement: region words are checked as regions, not as names or subject.
+        asked = _without_regions(sub.text)
+        subject = weighted_terms(strip_cues(asked), exclude=plan.places)
+        names = names_of(asked, plan.language)  # checked in same-language passages only
         subject = [t for t in subject if not _YEAR.fullmatch(t.word)]
         extra = weighted_terms(" ".join(extra_terms)) if extra_terms else []
         dense = self._dense(sub, top)
         same_best = max((dense.get(h.id, 0.0) for h in top if h.payload.get("language") == plan.language), default=0.0)
         best: _Verdict | None = None
         for rank, hit in enumerate(top, start=1):
-            result = self._passage(sub, plan, hit, subject, extra, dense.get(hit.id), same_best)
+            result = self._passage(sub, plan, hit, subject, extra, names, dense.get(hit.id), same_best)
             if result.ok:
                 found = verdict(True, result.score, f"passage {rank}: {result.reason}")
                 found.passage = rank

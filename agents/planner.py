@@ -143,6 +143,11 @@ def _time_filters(span: dict[str, int], *, deadline: bool) -> dict[str, object]:
     return {"year_from": low, "year_to": high}
 
 
+def _cued(tokens: list[re.Match[str]], start: int, window: int) -> bool:
+    """Whether one of the ``window`` words before ``start`` puts what follows in a constraining position."""
+    return any(fold(t.group()) in _PLACE_CUES for t in [t for t in tokens if t.end() <= start][-window:])
+
+
 def _constraint_places(question: str) -> tuple[list[str], list[str], list[str]]:
     """(constraining places, all places named, constraining regions), canonical names."""
     tokens = list(_WORD.finditer(question))
@@ -150,13 +155,11 @@ def _constraint_places(question: str) -> tuple[list[str], list[str], list[str]]:
     named: list[str] = []
     for mention in find_places(question, loose=True):
         named.append(mention.place.name)
-        before = [fold(t.group()) for t in tokens if t.end() <= mention.start][-2:]
-        if any(word in _PLACE_CUES for word in before):
+        if _cued(tokens, mention.start, window=2):
             constraining.append(mention.place.name)
     regions: list[str] = []
     for start, _, region in region_mentions(question):
-        before = [fold(t.group()) for t in tokens if t.end() <= start][-1:]
-        if region not in regions and before and before[0] in _PLACE_CUES:
+        if region not in regions and _cued(tokens, start, window=1):
             regions.append(region)
     return list(dict.fromkeys(constraining)), list(dict.fromkeys(named)), regions
 
