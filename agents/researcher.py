@@ -278,11 +278,15 @@ class Researcher:
                          visibility_filter(allowed))
             chunks, _ = self.searcher.store.scroll(filter=flt, limit=3)
             for chunk in chunks:
-                if chunk.id in pool or chunk.payload.get("heading") != hit.payload.get("heading"):
+                if chunk.payload.get("heading") != hit.payload.get("heading"):
                     continue
                 first, last = list_edges(str(chunk.payload.get("text", "")))
                 offset = chunk.payload.get("chunk_index")
+                known = pool.get(chunk.id)
+                if known is not None and known.score >= hit.score * 0.99:
+                    continue
                 if (offset == index + 1 and ends_open and first) or (offset == index - 1 and starts_with_item and last):
+                    # The rest of the list ranks with the list, also when the search found it lower on its own.
                     chunk.score = hit.score * 0.99
                     pool[chunk.id] = chunk
                     logger.debug("list continued in chunk %s of %s", offset, hit.payload.get("source"))

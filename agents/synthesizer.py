@@ -92,14 +92,26 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 _EXTRA_ENUMERATIONS = 3
 
 
-def _enumerations(candidates: list[Candidate], limit: int) -> list[Candidate]:
-    """The ``limit`` candidates naming the most places (at least :data:`ENUMERATION_PLACES`), best first.
+def _enumerations(candidates: list[Candidate], limit: int, covered: set[str]) -> list[Candidate]:
+    """Up to ``limit`` candidates naming at least :data:`ENUMERATION_PLACES` places, each adding the most places
+    not ``covered`` yet (ties: more places, then the better lexical score).
 
     A list of partner cities shares few words with "which cities take part in …", so its lexical score
-    ranks it below sentences about the subject that name one city each; the list is what answers.
+    ranks it below sentences about the subject that name one city each; the list is what answers. Counting
+    only new places matters when the chunker cut the list: the bullets repeated from the first half must
+    not crowd out the one that names the last city.
     """
     lists = [c for c in candidates if len(set(c.places)) >= ENUMERATION_PLACES]
-    return sorted(lists, key=lambda c: (-len(set(c.places)), -c.lexical))[:limit]
+    seen = set(covered)
+    chosen: list[Candidate] = []
+    while lists and len(chosen) < limit:
+        best = max(lists, key=lambda c: (len(set(c.places) - seen), len(set(c.places)), c.lexical))
+        if not set(best.places) - seen:
+            break
+        lists.remove(best)
+        chosen.append(best)
+        seen |= set(best.places)
+    return chosen
 
 
 class ExtractiveSynthesizer(Synthesizer):
@@ -140,7 +152,7 @@ class ExtractiveSynthesizer(Synthesizer):
         n_dense = self.dense_candidates + (2 if list_of else 0)
         top = candidates[:n_dense]
         if list_of == "places":
-            top += _enumerations(candidates[n_dense:], _EXTRA_ENUMERATIONS)
+            top += _enumerations(candidates[n_dense:], _EXTRA_ENUMERATIONS, {p for c in top for p in c.places})
         if dense:
             self.scorer.add_dense(top, question)
         return sorted(top, key=lambda c: (-c.score, c.rank, c.position))

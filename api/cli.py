@@ -521,7 +521,8 @@ def init_index_cmd(
         _print_json({"collections": data})
         return
     for name, info in data.items():
-        out.print(f"{name}: {info['engine']} {info['location']}, dim {info['dim']}, {info['points']} points")
+        sentences = f", sentence vectors (w={info['sentence_weight']})" if info.get("sentence_weight") is not None else ""
+        out.print(f"{name}: {info['engine']} {info['location']}, dim {info['dim']}{sentences}, {info['points']} points")
 
 
 # -- backups (core/snapshot.py) -------------------------------------------------------------------------------

@@ -162,6 +162,9 @@ class IndexHealth(BaseModel):
     engine: str
     points: int
     dim: int | None = None
+    sentence_weight: float | None = Field(
+        None, description="Weight of the index's sentence vectors (CCASSIST_SENTENCE_WEIGHT when it was created); "
+        "null = chunk vectors only")
     ok: bool = True
     detail: str = ""
 

@@ -19,7 +19,7 @@ from core.embedders import DenseEmbedder, get_embedder
 from core.models import IngestReport, SearchResponse
 from core.settings import Settings
 from core.sparse import SparseEncoder
-from core.store import Store, open_store
+from core.store import Store, open_store, sentence_weight
 from retrieval.filters import SearchFilters
 from retrieval.hybrid import HybridSearcher
 
@@ -236,7 +236,7 @@ class Services:
         The API calls this at startup so it owns the index before the first
         request; a CLI started later gets :class:`core.errors.IndexLocked`.
         """
-        self.store.ensure(self.embedder.dim)
+        self.store.ensure(self.embedder.dim, sentence_weight=sentence_weight(self.settings))
 
     def warm_up(self) -> float:
         """Load now what the first requests would otherwise queue behind, and return the seconds it took.
@@ -260,7 +260,8 @@ class Services:
         index: dict[str, Any]
         try:
             info = self.store.info()
-            index = {"engine": info.engine, "points": info.points, "dim": info.dim, "ok": True, "detail": ""}
+            index = {"engine": info.engine, "points": info.points, "dim": info.dim,
+                     "sentence_weight": self.store.sentence_weight, "ok": True, "detail": ""}
         except Exception as exc:  # noqa: BLE001 - health reports, it does not raise
             logger.warning("index health check failed: %s", exc)
             index = {"engine": "qdrant-server" if self.settings.qdrant_url else "qdrant-edge", "points": 0,

@@ -84,14 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# Ensemble weight of `{second}` in `{first}+{second}` (dense MRR@10, exact search)\n")
     print(f"Dev = questions on paragraphs 0-{half - 1}, test = {half}-{len(ids) - 1}. "
           f"Chosen on dev: **w = {best}**.\n")
+    print_table(WEIGHTS, rows, best)
+    return 0
+
+
+def print_table(weights: tuple[float, ...], rows: dict[tuple[float, str], list[float]], chosen: float) -> None:
+    """The dev/test MRR@10 table per weight, the chosen one marked (also bench/sentence_weight.py's)."""
     print("| w | split | " + " | ".join(f"{q}->{d}" for q, d in PAIRS) + " | mean |")
     print("|---|---|" + "---|" * (len(PAIRS) + 1))
-    for w in WEIGHTS:
+    for w in weights:
         for split in ("dev", "test"):
             s = rows[w, split]
-            mark = " ←" if w == best else ""
+            mark = " ←" if w == chosen else ""
             print(f"| {w}{mark} | {split} | " + " | ".join(f"{x:.3f}" for x in s) + f" | {np.mean(s):.4f} |")
-    return 0
 
 
 if __name__ == "__main__":

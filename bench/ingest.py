@@ -11,7 +11,9 @@ Per size (documents from bench/corpus_gen.py, seeded, mixed md/txt/html/docx/pdf
 in one run and on the same chunk texts:
 
 * **raw encoder** passages/s: ``embedder.embed_passages`` on the exact texts ingest embedded (title and
-  heading line + chunk), in batches of ``ingest_batch_chunks``, nothing else running in the process;
+  heading line + chunk, and the chunk's sentences when the index has sentence vectors), in batches of
+  ``ingest_batch_chunks`` chunks, nothing else running in the process; a "passage" is one chunk with
+  its sentences, so the ratio compares the same work;
   measured before *and* after the ingest (half the sample each) so load drift shows;
 * **full ingest** chunks/s through the product (``api.services.Services.ingest``: parse, metadata,
   chunking, exchange records, dense + sparse encoding, Qdrant Edge writes), and its ratio to the raw
@@ -89,28 +91,35 @@ def _load_pipeline(path: str | None) -> Any:
     return module.Ingestor
 
 
-def _embedded_texts(store: Any) -> list[str]:
-    """The texts ingest embedded, rebuilt from the payload exactly as ingest/chunking.py builds them."""
-    from ingest.chunking import _context_line
+def _embedded_texts(store: Any, max_units: int) -> list[list[str]]:
+    """Per chunk, the texts ingest embedded, rebuilt from the payload exactly as ingest builds them.
+
+    The chunk's embedded text (ingest/chunking.py), then its sentence units when the index has
+    sentence vectors (core/sentence_vectors.py).
+    """
+    from core.sentence_vectors import sentence_units
+    from ingest.chunking import context_line
 
     out = []
     for hit in store.iter_all(page=1024):
         p = hit.payload
-        out.append(f"{_context_line(p['title'], p.get('heading'))}\n{p['text']}")
+        context = context_line(p["title"], p.get("heading"))
+        units = sentence_units(p["text"], context=context, max_units=max_units) if store.sentence_weight is not None else []
+        out.append([f"{context}\n{p['text']}", *units])
     return out
 
 
-def raw_encoder(embedder: Any, texts: list[str], batch: int) -> dict[str, float]:
-    """Passages/s of the bare encoder on ``texts`` (the product's batch size, nothing else running)."""
-    embedder.embed_passages(texts[: min(4, len(texts))])  # warm
+def raw_encoder(embedder: Any, chunks: list[list[str]], batch: int) -> dict[str, float]:
+    """Chunks/s of the bare encoder on each chunk's texts (``batch`` chunks per call, nothing else running)."""
+    embedder.embed_passages([t for group in chunks[:4] for t in group])  # warm
     c0, t0 = os.times(), time.perf_counter()
-    for i in range(0, len(texts), batch):
-        embedder.embed_passages(texts[i : i + batch])
+    for i in range(0, len(chunks), batch):
+        embedder.embed_passages([t for group in chunks[i : i + batch] for t in group])
     wall = time.perf_counter() - t0
     c1 = os.times()
     cpu = (c1.user - c0.user) + (c1.system - c0.system)
-    return {"passages": len(texts), "seconds": round(wall, 2), "passages_per_s": round(len(texts) / wall, 3),
-            "cpu_s": round(cpu, 2), "load": round(os.getloadavg()[0], 2)}
+    return {"passages": len(chunks), "texts": sum(map(len, chunks)), "seconds": round(wall, 2),
+            "passages_per_s": round(len(chunks) / wall, 3), "cpu_s": round(cpu, 2), "load": round(os.getloadavg()[0], 2)}
 
 
 def _edit_some(corpus: Path, share: float, seed: int) -> int:
@@ -183,7 +192,7 @@ def ingest_size(size: int, *, embedder_name: str, workdir: Path, seed: int = 42,
             ingest_s = time.perf_counter() - t0
         result["load_ingest"] = load.summary()
         ingestor = services.ingestor
-        texts = _embedded_texts(services.store)
+        texts = _embedded_texts(services.store, settings.sentence_max_units)
         n = report.chunks
         result["ingest"] = {
             "documents": report.indexed, "failed": len(report.failed), "chunks": n, "seconds": round(ingest_s, 2),
@@ -214,7 +223,8 @@ def ingest_size(size: int, *, embedder_name: str, workdir: Path, seed: int = 42,
         result["raw_encoder"] = raw
         result["load_raw"] = load.summary()
         result["ratio"] = round(result["ingest"]["chunks_per_s"] / raw["passages_per_s"], 3)
-        result["mean_chars"] = round(sum(map(len, texts)) / max(1, len(texts)), 1)
+        result["mean_chars"] = round(sum(len(group[0]) for group in texts) / max(1, len(texts)), 1)
+        result["sentence_units_per_chunk"] = round(sum(len(group) - 1 for group in texts) / max(1, len(texts)), 2)
 
         if reingest:
             t0 = time.perf_counter()

@@ -48,9 +48,10 @@ import numpy as np
 
 from bench._common import loadavg, machine
 from core.embedders import DenseEmbedder, get_embedder
+from core.sentence_vectors import sentence_multivector, sentence_units
 from core.settings import Settings
 from core.sparse import SparseEncoder
-from core.store import PointData
+from core.store import PointData, sentence_weight
 from core.store.edge import EdgeStore
 
 XQUAD_DIR = Path(os.environ.get("CCASSIST_XQUAD_DIR", "/work/shared/eval/xquad"))
@@ -255,21 +256,23 @@ def _point_id(lang: str, para_id: str) -> str:
     return str(uuid.uuid5(POINT_NS, f"{lang}:{para_id}"))
 
 
-def build_index(name: str, tmp: Path, dim: int, rows: list[tuple[str, dict[str, Any], np.ndarray, Any]]) -> Index:
-    """A Qdrant Edge shard with one point per paragraph; rows = (language, paragraph, dense, sparse)."""
+def build_index(name: str, tmp: Path, dim: int, rows: list[tuple[str, dict[str, Any], np.ndarray, Any, Any]],
+                weight: float | None = None) -> Index:
+    """A Qdrant Edge shard with one point per paragraph; rows = (language, paragraph, dense, sparse, sentences)."""
     t0 = time.perf_counter()
     store = EdgeStore(tmp / name)
-    store.ensure(dim)
+    store.ensure(dim, sentence_weight=weight)
     create_s = time.perf_counter() - t0
     points = [
         PointData(
             id=_point_id(lang, doc["id"]),
             dense=vec,
             sparse=sp,
+            sentences=mv,
             payload={"language": lang, "doc_id": doc["id"], "chunk_index": 0, "text": doc["text"],
                      "title": doc.get("title", ""), "kind": "chunk"},
         )
-        for lang, doc, vec, sp in rows
+        for lang, doc, vec, sp, mv in rows
     ]
     t0 = time.perf_counter()
     for i in range(0, len(points), 128):
@@ -282,6 +285,21 @@ def build_index(name: str, tmp: Path, dim: int, rows: list[tuple[str, dict[str, 
     return Index(name, store, [r[1] for r in rows], [r[0] for r in rows],
                  info={"points": info.points, "create_s": round(create_s, 3), "upsert_s": round(upsert_s, 3), "optimize_s": round(optimize_s, 3),
                        **{k: v for k, v in info.extra.items()}})
+
+
+def embed_paragraphs(raw: DenseEmbedder, texts: list[str], weight: float | None,
+                     max_units: int) -> tuple[np.ndarray, list[Any], int]:
+    """Paragraph vectors and, with a sentence weight, their sentence multivectors, in one encoder call as ingest does."""
+    units = [sentence_units(t, max_units=max_units) if weight is not None else [] for t in texts]
+    flat = [u for group in units for u in group]
+    embedded = raw.embed_passages(texts + flat)
+    dense, sent = embedded[: len(texts)], embedded[len(texts):]
+    multi: list[Any] = []
+    start = 0
+    for vec, group in zip(dense, units, strict=True):
+        multi.append(None if weight is None else sentence_multivector(vec, sent[start : start + len(group)], weight))
+        start += len(group)
+    return dense, multi, len(flat)
 
 
 def _doc_ids(hits: list[Any]) -> list[str]:
@@ -329,6 +347,7 @@ def run_bench(
     settings_names: list[str] | None = None,
     base_settings: Settings | None = None,
     timing_only: bool = False,
+    compare_sentences: bool = False,
     log: Any = _log,
 ) -> dict[str, Any]:
     """Run the benchmark and return everything as a JSON-able dict (see ``render_markdown``).
@@ -397,10 +416,17 @@ def run_bench(
     sparse = SparseEncoder()
     sparse_docs = {lang: [sparse.encode_document(d["text"], lang) for d in data.corpus[lang]] for lang in LANGS}
 
-    for emb_name in embedders:
+    runs = [(name, base.sentence_vectors) for name in embedders]
+    if compare_sentences:  # the same embedder with sentence vectors switched the other way
+        runs += [(name, not base.sentence_vectors) for name in embedders]
+    for emb_name, with_sentences in runs:
         # No query-vector cache: the latency part measures the bare embedder on every question.
-        settings = base.model_copy(update={"embedder": emb_name, "embed_query_cache": 0})
-        log(f"[{emb_name}] loading model")
+        settings = base.model_copy(update={"embedder": emb_name, "embed_query_cache": 0,
+                                           "sentence_vectors": with_sentences})
+        weight = sentence_weight(settings)
+        key = emb_name if with_sentences == base.sentence_vectors else (
+            f"{emb_name} + sentences" if with_sentences else f"{emb_name} chunk-only")
+        log(f"[{key}] loading model")
         t0 = time.perf_counter()
         raw = get_embedder(settings)
         raw.embed_passages(["warm-up passage"])  # some models load lazily on the first call
@@ -409,34 +435,38 @@ def run_bench(
         # ---- ingest throughput: embed every paragraph of both languages once, in the product's batches
         load_before = loadavg()
         vectors: dict[str, np.ndarray] = {}
-        n_words = 0
+        multivectors: dict[str, list[Any]] = {}
+        n_words = n_units = 0
         t0, c0 = time.perf_counter(), time.process_time()
         for lang in LANGS:
             texts = [d["text"] for d in data.corpus[lang]]
             n_words += sum(len(t.split()) for t in texts)
-            vectors[lang] = raw.embed_passages(texts)
+            vectors[lang], multivectors[lang], units = embed_paragraphs(raw, texts, weight, settings.sentence_max_units)
+            n_units += units
         embed_s = time.perf_counter() - t0
         embed_cpu_s = time.process_time() - c0
         n_pass = sum(len(v) for v in vectors.values())
-        ingest = {"model_load_s": round(load_s, 2), "passages": n_pass, "embed_s": round(embed_s, 2),
+        ingest = {"model_load_s": round(load_s, 2), "passages": n_pass, "sentence_weight": weight,
+                  "sentence_units": n_units, "embed_s": round(embed_s, 2),
                   "passages_per_s": round(n_pass / embed_s, 2),
                   "cpu_s": round(embed_cpu_s, 2), "passages_per_cpu_s": round(n_pass / max(embed_cpu_s, 1e-9), 2), "mean_words_per_passage": round(n_words / n_pass, 1),
                   "batch_size": settings.embed_batch_size, "threads": settings.embed_threads,
                   "loadavg_before_after": [load_before, loadavg()]}
-        log(f"[{emb_name}] embedded {n_pass} paragraphs in {embed_s:.1f}s ({n_pass / embed_s:.1f}/s)")
+        log(f"[{key}] embedded {n_pass} paragraphs (+{n_units} sentences) in {embed_s:.1f}s ({n_pass / embed_s:.1f}/s)")
 
         tmp_ctx = tempfile.TemporaryDirectory(prefix=f"ccassist-bench-{emb_name}-")
         tmp = Path(tmp_ctx.name)
         indexes: dict[str, Index] = {}
         try:
-            rows = {lang: [(lang, d, v, s) for d, v, s in zip(data.corpus[lang], vectors[lang], sparse_docs[lang])]
+            rows = {lang: list(zip([lang] * len(vectors[lang]), data.corpus[lang], vectors[lang], sparse_docs[lang],
+                                   multivectors[lang], strict=True))
                     for lang in LANGS}
             needed = {SETTINGS[s][1] for s in names} | {"mixed"}
             for iname in sorted(needed):
                 r = rows["de"] + rows["en"] if iname == "mixed" else rows[iname]
-                indexes[iname] = build_index(iname, tmp, raw.dim, r)
+                indexes[iname] = build_index(iname, tmp, raw.dim, r, weight)
             ingest["indexes"] = {k: v.info for k, v in indexes.items()}
-            log(f"[{emb_name}] indexes built: " + ", ".join(f"{k}={v.info['points']}" for k, v in indexes.items()))
+            log(f"[{key}] indexes built: " + ", ".join(f"{k}={v.info['points']}" for k, v in indexes.items()))
 
             cached = CachedQueryEmbedder(raw)
             results: dict[str, dict[str, Any]] = {}
@@ -461,7 +491,7 @@ def run_bench(
                         res[mode]["detected_language_correct"] = round(
                             sum(x == qlang for x in langs_seen) / max(1, len(langs_seen)), 4)
                 results[sname] = res
-                log(f"[{emb_name}] {sname}: " + "  ".join(f"{m} MRR {res[m]['mrr@10']:.3f}" for m in MODES))
+                log(f"[{key}] {sname}: " + "  ".join(f"{m} MRR {res[m]['mrr@10']:.3f}" for m in MODES))
 
             # ---- latency: bare embedder (no cache), mixed index, both question languages
             lat_index = indexes["mixed"]
@@ -494,7 +524,7 @@ def run_bench(
             latency["loadavg_after"] = loadavg()
             if engine_ms:
                 latency["hybrid_engine_only_all_runs"] = latency_summary(engine_ms)
-            log(f"[{emb_name}] latency hybrid p50 {latency['hybrid']['p50_ms']} ms, "
+            log(f"[{key}] latency hybrid p50 {latency['hybrid']['p50_ms']} ms, "
                 f"engine-only p50 {latency['hybrid_engine_only']['p50_ms']} ms")
 
             entry: dict[str, Any] = {"name": raw.name, "dim": raw.dim, "ingest": ingest, "results": results,
@@ -502,9 +532,9 @@ def run_bench(
             entry["targets"] = _targets(results)
             entry["hybrid_vs_best_single"] = _hybrid_vs_best(results)
 
-            if sweep and not timing_only and emb_name == sweep_embedder:
+            if sweep and not timing_only and key == sweep_embedder:
                 entry["sweep"] = run_sweep(settings, indexes, data, names, cached, sparse, results, log)
-            out["embedders"][emb_name] = entry
+            out["embedders"][key] = entry
         finally:
             for index in indexes.values():
                 index.store.close()
@@ -891,6 +921,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"first {QUICK_PARAGRAPHS} paragraphs per language (CI)")
     parser.add_argument("--paragraphs", type=int, default=None, help="first N paragraphs per language")
     parser.add_argument("--no-sweep", action="store_true", help="skip the fusion sweep")
+    parser.add_argument("--compare-sentence-vectors", action="store_true",
+                        help="also run each embedder with sentence vectors switched the other way (CCASSIST_SENTENCE_VECTORS)")
     parser.add_argument("--latency-questions", type=int, default=300)
     parser.add_argument("--out", default="bench/results/retrieval.md", help="markdown output; JSON goes next to it")
     parser.add_argument("--timing-only", metavar="JSON", help="measure ingest throughput and query latency only "
@@ -913,7 +945,8 @@ def main(argv: list[str] | None = None) -> int:
         return _timing_only(args)
     command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(__file__, Path.cwd())] + (argv if argv is not None else sys.argv[1:]))
     res = run_bench([e.strip() for e in args.embedders.split(",") if e.strip()], quick=args.quick,
-                    n_paragraphs=args.paragraphs, sweep=not args.no_sweep, latency_questions=args.latency_questions)
+                    n_paragraphs=args.paragraphs, sweep=not args.no_sweep, latency_questions=args.latency_questions,
+                    compare_sentences=args.compare_sentence_vectors)
     res["command"] = command
     md = render_markdown(res, command)
     print(md)

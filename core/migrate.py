@@ -13,7 +13,9 @@ File format (gzip-compressed JSON Lines, one object per line):
 1. header: ``{"format": "ccassist-index", "version": 1, "embedder", "dim",
    "collections": {"chunks": {"count", "dim"}, "exchanges": {...}}, "source", "created", "dense_encoding"}``
 2. one line per point: ``{"collection", "id", "dense", "sparse": {"indices", "values"}, "payload"}``;
-   ``dense`` is base64 of little-endian float32 (exact, and 4x smaller than decimal text)
+   ``dense`` is base64 of little-endian float32 (exact, and 4x smaller than decimal text); a point with
+   sentence vectors also has ``"sentences"`` (the rows, concatenated, same encoding) and its collection's
+   header entry a ``"sentence_weight"``
 3. trailer: ``{"end": true, "counts": {...}}``; a file without it was cut short and is refused.
 
 Sparse values are stored as written (term weights); Qdrant applies IDF at query time, so it stays right
@@ -39,7 +41,7 @@ from pydantic import BaseModel, Field
 from core.errors import InvalidInput
 from core.settings import Settings
 from core.sparse import SparseVec
-from core.store import COLLECTIONS, PointData, Store, StoreInfo, open_store
+from core.store import COLLECTIONS, PointData, Store, StoreInfo, open_store, sentence_weight
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +99,10 @@ def export_index(
     path = Path(path)
     stores = {name: open_store(settings, collection=name, index_path=index_path) for name in COLLECTIONS}
     try:
-        infos: dict[str, dict[str, int | None]] = {}
+        infos: dict[str, dict[str, Any]] = {}
         for name, store in stores.items():
-            infos[name] = {"count": store.count() if store.dim is not None else 0, "dim": store.dim}
+            infos[name] = {"count": store.count() if store.dim is not None else 0, "dim": store.dim,
+                           "sentence_weight": store.sentence_weight}
         if all(info["dim"] is None for info in infos.values()):
             raise InvalidInput(f"no index at {_location(settings, index_path)} to export: ingest documents first")
         dim = infos["chunks"]["dim"] or next(i["dim"] for i in infos.values() if i["dim"] is not None)
@@ -124,13 +127,16 @@ def export_index(
                 for hit in store.iter_all(with_vectors=True, page=page):
                     if hit.dense is None or hit.sparse is None:
                         raise InvalidInput(f"point {hit.id} in {name!r} came back without its vectors")
-                    _write(fh, {
+                    record = {
                         "collection": name,
                         "id": hit.id,
                         "dense": _encode_dense(hit.dense),
                         "sparse": {"indices": list(hit.sparse.indices), "values": [float(v) for v in hit.sparse.values]},
                         "payload": hit.payload,
-                    })
+                    }
+                    if hit.sentences:
+                        record["sentences"] = _encode_dense(hit.sentences)
+                    _write(fh, record)
                     counts[name] += 1
                     if on_progress and counts[name] % page == 0:
                         on_progress(name, counts[name])
@@ -233,7 +239,8 @@ def import_index(
                     f"the target {_location(settings, index_path)} already holds {existing} points in {name!r}; "
                     "import into a new --index directory or collection, or pass --merge to add to it"
                 )
-            store.ensure(int(meta["dim"]))  # raises on a dimension mismatch with an existing collection
+            # raises on a dimension mismatch with an existing collection
+            store.ensure(int(meta["dim"]), sentence_weight=meta.get("sentence_weight"))
         pending: dict[str, list[PointData]] = {name: [] for name in stores}
         trailer: dict[str, Any] | None = None
 
@@ -255,8 +262,10 @@ def import_index(
             if not isinstance(collection, str) or collection not in pending:
                 raise InvalidInput(f"{path}: a point of collection {collection!r}, which the header does not announce")
             sparse = record["sparse"]
+            dense = _decode_dense(record["dense"])
+            sentences = _decode_dense(record["sentences"]).reshape(-1, len(dense)) if record.get("sentences") else None
             pending[collection].append(PointData(
-                id=str(record["id"]), dense=_decode_dense(record["dense"]),
+                id=str(record["id"]), dense=dense, sentences=sentences,
                 sparse=SparseVec(list(sparse["indices"]), list(sparse["values"])), payload=record["payload"],
             ))
             if len(pending[collection]) >= batch:
@@ -299,7 +308,7 @@ def ensure_collections(settings: Settings, dim: int, *, index_path: Path | None 
     for name in COLLECTIONS:
         store = open_store(settings, collection=name, index_path=index_path)
         try:
-            store.ensure(dim)
+            store.ensure(dim, sentence_weight=sentence_weight(settings) if name == "chunks" else None)
             infos[name] = store.info()
         finally:
             store.close()

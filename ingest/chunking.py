@@ -16,7 +16,7 @@ from llama_index.core.node_parser import SentenceSplitter
 
 from core.models import Chunk, DocMetadata, ParsedDocument
 
-__all__ = ["chunk_document", "chunk_id"]
+__all__ = ["chunk_document", "chunk_id", "context_line"]
 
 _NAMESPACE = uuid.UUID("6f1c7a52-3b0e-4a55-9d0c-cca551570001")
 
@@ -31,7 +31,8 @@ def _splitter(size: int, overlap: int) -> SentenceSplitter:
     return SentenceSplitter(chunk_size=size, chunk_overlap=overlap, paragraph_separator="\n\n")
 
 
-def _context_line(title: str, heading: str | None) -> str:
+def context_line(title: str, heading: str | None) -> str:
+    """The line before a chunk's text (and before each of its sentences) in what is embedded."""
     if heading and heading.strip().lower() != title.strip().lower():
         return f"{title} — {heading}"
     return title
@@ -56,7 +57,7 @@ def chunk_document(doc: ParsedDocument, meta: DocMetadata, *, size: int = 320, o
             chunk_index=i,
             n_chunks=n,
             text=text,
-            embed_text=f"{_context_line(meta.title, heading)}\n{text}",
+            embed_text=f"{context_line(meta.title, heading)}\n{text}",
             page=page,
             heading=heading,
             metadata=meta,

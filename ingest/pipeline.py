@@ -45,10 +45,11 @@ from core.embedders import DenseEmbedder, get_embedder
 from core.errors import CCAssistError, UnsupportedFormat
 from core.filters import Filter, Match
 from core.models import Chunk, DocMetadata, ExchangeRecord, FileFailure, IngestReport, ParsedDocument
+from core.sentence_vectors import sentence_multivector, sentence_units
 from core.settings import Settings
 from core.sparse import SparseEncoder
-from core.store import PointData, Store
-from ingest.chunking import chunk_document
+from core.store import PointData, Store, sentence_weight
+from ingest.chunking import chunk_document, context_line
 from ingest.exchanges import ExchangeIndex, record_summary
 from ingest.metadata import extract_metadata
 from ingest.parsers import is_sidecar, parse_file
@@ -97,11 +98,28 @@ class _Prepared:
     unchanged_doc_id: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     # Vectors of the previous version's chunks by (title, heading, text), which determine the embedded text.
-    reuse: dict[tuple[str, str | None, str], Any] = field(default_factory=dict)
+    reuse: dict[tuple[str, str | None, str], _Vectors] = field(default_factory=dict)
     moved_from: list[str] = field(default_factory=list)
     dense: np.ndarray | None = None
+    sentences: list[np.ndarray | None] = field(default_factory=list)
     summary_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     embedded: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class _Vectors:
+    """A chunk's vectors read back from the index, to reuse when its text did not change."""
+
+    dense: Any
+    sentences: Any = None
+
+
+@dataclass(slots=True, frozen=True)
+class _ToEmbed:
+    """A chunk whose vectors must be computed: its embedded text and its sentence units."""
+
+    text: str
+    units: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -347,20 +365,24 @@ class Ingestor:
 
     def _ensure_store(self) -> None:
         with self._store_lock:
-            self.store.ensure(self.embedder.dim)
+            self.store.ensure(self.embedder.dim, sentence_weight=sentence_weight(self.settings))
+
+    def _sentence_weight(self) -> float | None:
+        """The sentence weight of the index being written: its own when it exists, the settings' for a new one."""
+        return self.store.sentence_weight if self.store.dim is not None else sentence_weight(self.settings)
 
     def _drop_stale(self, source: str, keep_doc_id: str) -> None:
         self.store.delete_by_filter(Filter(must=[Match("source", source)], must_not=[Match("doc_id", keep_doc_id)]))
         if self.exchanges is not None:
             self.exchanges.drop_stale(source, keep_doc_id)
 
-    def _old_vectors(self, flt: Filter) -> dict[tuple[str, str | None, str], Any]:
-        """Dense vectors of indexed chunks by what their embedded text is made of."""
-        out: dict[tuple[str, str | None, str], Any] = {}
+    def _old_vectors(self, flt: Filter) -> dict[tuple[str, str | None, str], _Vectors]:
+        """Vectors of indexed chunks by what their embedded text is made of."""
+        out: dict[tuple[str, str | None, str], _Vectors] = {}
         for hit in self.store.iter_all(filter=flt, with_vectors=True):
             p = hit.payload
             if hit.dense is not None and isinstance(p.get("text"), str) and isinstance(p.get("title"), str):
-                out[_chunk_key(p["title"], p.get("heading"), p["text"])] = hit.dense
+                out[_chunk_key(p["title"], p.get("heading"), p["text"])] = _Vectors(hit.dense, hit.sentences)
         return out
 
     def _write(self, item: _Prepared) -> None:
@@ -374,11 +396,10 @@ class Ingestor:
         so a crash before they are all written makes the next run redo the document, records included.
         """
         assert item.meta is not None
-        dense = item.dense
-        if dense is None:
-            t0 = time.perf_counter()
-            dense = self.embedder.embed_passages([c.embed_text for c in item.chunks])
-            item.seconds["dense"] = item.seconds.get("dense", 0.0) + time.perf_counter() - t0
+        if item.dense is None:
+            self._embed([item])
+        assert item.dense is not None
+        dense, sentences = item.dense, item.sentences
         t1 = time.perf_counter()
         sparse_seconds = 0.0
         for moved in item.moved_from:  # the file was renamed: re-index under the new name
@@ -396,28 +417,35 @@ class Ingestor:
             sparse = [self.sparse.encode_document(c.embed_text, item.meta.language) for c in part]
             sparse_seconds += time.perf_counter() - ts
             self.store.upsert(
-                [PointData(id=c.id, dense=dense[start + i], sparse=sparse[i], payload=c.payload()) for i, c in enumerate(part)]
+                [PointData(id=c.id, dense=dense[start + i], sparse=sparse[i], payload=c.payload(),
+                           sentences=sentences[start + i]) for i, c in enumerate(part)]
             )
         self._drop_stale(item.source, item.meta.doc_id)
         t3 = time.perf_counter()
         item.seconds.update({"sparse": sparse_seconds, "write": t3 - t1 - sparse_seconds})
 
     def _embed(self, items: Sequence[_Prepared]) -> None:
-        """One encoder call for the chunks (and exchange summaries) of several documents.
+        """One encoder call for the chunks, their sentences and the exchange summaries of several documents.
 
         Reused vectors and texts repeated within the batch are not sent to the encoder. Time is
         booked to each document by its share of the passages.
         """
+        weight = self._sentence_weight()
         need: dict[str, None] = {}
-        plans: list[tuple[_Prepared, list[Any], list[str]]] = []
+        plans: list[tuple[_Prepared, list[_Vectors | _ToEmbed], list[str]]] = []
         for item in items:
             assert item.meta is not None
-            row: list[Any] = []
+            row: list[_Vectors | _ToEmbed] = []
             for c in item.chunks:
                 old = item.reuse.get(_chunk_key(item.meta.title, c.heading, c.text))
-                row.append(old if old is not None else c.embed_text)
-                if old is None:
-                    need[c.embed_text] = None
+                if old is not None and (weight is None or old.sentences is not None):
+                    row.append(old)
+                    continue
+                units = () if weight is None else tuple(sentence_units(
+                    c.text, context=context_line(item.meta.title, c.heading), max_units=self.settings.sentence_max_units))
+                row.append(_ToEmbed(c.embed_text, units))
+                need[c.embed_text] = None
+                need.update(dict.fromkeys(units))
             summaries = [record_summary(r) for r in item.exchanges]
             need.update(dict.fromkeys(summaries))
             plans.append((item, row, summaries))
@@ -425,15 +453,29 @@ class Ingestor:
         t0 = time.perf_counter()
         vectors = dict(zip(texts, self.embedder.embed_passages(texts))) if texts else {}
         elapsed = time.perf_counter() - t0
-        requested = sum(sum(isinstance(v, str) for v in row) + len(summ) for _, row, summ in plans)
+
+        def asked(row: list[_Vectors | _ToEmbed], summaries: list[str]) -> int:
+            return sum(1 + len(v.units) for v in row if isinstance(v, _ToEmbed)) + len(summaries)
+
+        requested = sum(asked(row, summaries) for _, row, summaries in plans)
         self._count("embedded", len(texts))
         self._count("deduplicated", requested - len(texts))
         for item, row, summaries in plans:
-            fresh = sum(isinstance(v, str) for v in row) + len(summaries)
-            self._count("reused", len(row) - sum(isinstance(v, str) for v in row))
-            item.dense = np.stack(
-                [vectors[v] if isinstance(v, str) else np.asarray(v, dtype=np.float32) for v in row]
-            ).astype(np.float32, copy=False)
+            fresh = asked(row, summaries)
+            self._count("reused", sum(isinstance(v, _Vectors) for v in row))
+            self._count("sentences", sum(len(v.units) for v in row if isinstance(v, _ToEmbed)))
+            dense: list[np.ndarray] = []
+            item.sentences = []
+            for v in row:
+                if isinstance(v, _Vectors):
+                    dense.append(np.asarray(v.dense, dtype=np.float32))
+                    item.sentences.append(None if v.sentences is None else np.asarray(v.sentences, dtype=np.float32))
+                    continue
+                dense.append(vectors[v.text])
+                item.sentences.append(
+                    None if weight is None else sentence_multivector(vectors[v.text], [vectors[u] for u in v.units], weight)
+                )
+            item.dense = np.stack(dense).astype(np.float32, copy=False)
             item.summary_vectors = {t: vectors[t] for t in summaries}
             item.embedded = fresh
             item.seconds["dense"] = elapsed * fresh / requested if requested else 0.0

@@ -6,7 +6,9 @@ an English question over German reports, and naive fusion lets that noise push
 the dense model's good hits down. We therefore split the sparse side by
 document language inside the engine:
 
-- one dense prefetch over everything (the multilingual model bridges languages),
+- one dense prefetch over everything (the multilingual model bridges languages);
+  on an index with sentence vectors it searches them, so a chunk scores
+  (1 - w) x its own similarity + w x its best sentence's (core/sentence_vectors.py),
 - one sparse prefetch restricted to documents in the query's language, weight
   ``sparse_weight``,
 - one sparse prefetch per other indexed language, the query stemmed with *that*
@@ -31,7 +33,7 @@ from core.language import detect_language
 from core.models import FacetCount, SearchResponse
 from core.settings import Settings
 from core.sparse import STEMMER_LANGUAGES, SparseEncoder
-from core.store import Hit, Prefetch, Store
+from core.store import DENSE, SENTENCES, Hit, Prefetch, Store
 from retrieval.filters import SearchFilters, visibility_filter
 from retrieval.results import collapse_per_doc, to_results
 
@@ -90,7 +92,8 @@ class HybridSearcher:
         out: list[Prefetch] = []
         t0 = time.perf_counter()
         if mode in ("hybrid", "dense"):
-            out.append(Prefetch("dense", self.embedder.embed_query(query), limit=s.prefetch_limit, weight=s.dense_weight))
+            using = SENTENCES if self.store.sentence_weight is not None else DENSE
+            out.append(Prefetch(using, self.embedder.embed_query(query), limit=s.prefetch_limit, weight=s.dense_weight))
         self.last_timing.embed_ms = (time.perf_counter() - t0) * 1000
         if mode == "sparse":
             out.append(Prefetch("sparse", self.sparse.encode_query(query, qlang), limit=s.prefetch_limit))

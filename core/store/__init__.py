@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.settings import Settings
-from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+from core.store.base import DENSE, PAYLOAD_INDEXES, SENTENCES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
 
-__all__ = ["COLLECTIONS", "DENSE", "PAYLOAD_INDEXES", "SPARSE", "Hit", "PointData", "Prefetch", "Store", "StoreInfo", "open_store"]
+__all__ = ["COLLECTIONS", "DENSE", "PAYLOAD_INDEXES", "SENTENCES", "SPARSE", "Hit", "PointData", "Prefetch", "Store", "StoreInfo", "open_store", "sentence_weight"]
 
 
 COLLECTIONS = ("chunks", "exchanges")
@@ -46,3 +46,8 @@ def open_store(settings: Settings, *, collection: str = "chunks", index_path: Pa
     from core.store.edge import EdgeStore
 
     return EdgeStore(Path(index_path or settings.index_path) / collection, quantization=settings.quantization)
+
+
+def sentence_weight(settings: Settings) -> float | None:
+    """What a new chunks collection is created with: the sentence-vector weight, or None without them."""
+    return settings.sentence_weight if settings.sentence_vectors else None

@@ -1,7 +1,8 @@
 """The store interface: one data model over Qdrant Edge and qdrant-client.
 
 Points carry a named dense vector ``dense``, a named sparse vector ``sparse``
-(IDF modifier) and a flat payload. Hybrid search is one engine request with
+(IDF modifier), optionally a multivector ``sentences`` (core/sentence_vectors.py)
+and a flat payload. Hybrid search is one engine request with
 several prefetches fused by Qdrant (RRF with weights, or DBSF); callers never
 fuse in Python.
 """
@@ -18,10 +19,11 @@ import numpy as np
 from core.filters import Filter
 from core.sparse import SparseVec
 
-__all__ = ["DENSE", "PAYLOAD_INDEXES", "SPARSE", "Hit", "PointData", "Prefetch", "Store"]
+__all__ = ["DENSE", "PAYLOAD_INDEXES", "SENTENCES", "SPARSE", "Hit", "PointData", "Prefetch", "Store"]
 
 DENSE = "dense"
 SPARSE = "sparse"
+SENTENCES = "sentences"
 
 # Payload fields users filter and facet on, with their index type.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "integer", "datetime", "bool"]] = {
@@ -53,6 +55,7 @@ class PointData:
     dense: np.ndarray | Sequence[float]
     sparse: SparseVec
     payload: dict[str, Any]
+    sentences: np.ndarray | None = None  # rows of core.sentence_vectors.sentence_multivector
 
 
 @dataclass(slots=True)
@@ -64,13 +67,14 @@ class Hit:
     payload: dict[str, Any]
     dense: list[float] | None = None
     sparse: SparseVec | None = None
+    sentences: list[list[float]] | None = None
 
 
 @dataclass(slots=True)
 class Prefetch:
     """One candidate list for fusion: a dense or sparse query with its own filter and weight."""
 
-    using: Literal["dense", "sparse"]
+    using: Literal["dense", "sparse", "sentences"]
     vector: np.ndarray | SparseVec
     limit: int = 50
     filter: Filter | None = None
@@ -90,10 +94,16 @@ class Store(ABC):
     """What ingest, retrieval and the API need from Qdrant."""
 
     dim: int | None
+    #: The ``w`` the index's sentence vectors were built with; None when it has none.
+    sentence_weight: float | None = None
 
     @abstractmethod
-    def ensure(self, dim: int) -> None:
-        """Create the collection/shard with vectors of ``dim`` and the payload indexes if missing."""
+    def ensure(self, dim: int, *, sentence_weight: float | None = None) -> None:
+        """Create the collection/shard with vectors of ``dim`` and the payload indexes if missing.
+
+        ``sentence_weight`` adds the ``sentences`` multivector to a *new* collection; an existing one
+        keeps what it was created with (:attr:`sentence_weight` says which).
+        """
 
     @abstractmethod
     def upsert(self, points: Sequence[PointData]) -> None:

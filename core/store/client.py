@@ -19,7 +19,7 @@ from qdrant_client import QdrantClient, models
 from core.errors import UpstreamError
 from core.filters import DateRange, Filter, IsEmpty, Match, MatchAny, Range, all_of
 from core.sparse import SparseVec
-from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+from core.store.base import DENSE, PAYLOAD_INDEXES, SENTENCES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,14 @@ def _vector(vec: np.ndarray | SparseVec) -> Any:
     return np.asarray(vec, dtype=np.float32).tolist()
 
 
+def _query_vector(pf: Prefetch) -> Any:
+    """A one-row multivector for the ``sentences`` vector (MaxSim), the plain vector otherwise."""
+    vector = _vector(pf.vector)
+    return [vector] if pf.using == SENTENCES and not isinstance(pf.vector, SparseVec) else vector
+
+
 def _hit(point: Any) -> Hit:
-    dense = sparse = None
+    dense = sparse = sentences = None
     vector = getattr(point, "vector", None)
     if isinstance(vector, dict):
         if DENSE in vector:
@@ -76,8 +82,10 @@ def _hit(point: Any) -> Hit:
         if SPARSE in vector:
             sv = vector[SPARSE]
             sparse = SparseVec(list(sv.indices), list(sv.values))
+        if SENTENCES in vector:
+            sentences = [[float(x) for x in row] for row in vector[SENTENCES]]
     return Hit(id=str(point.id), score=float(getattr(point, "score", 0.0) or 0.0), payload=dict(point.payload or {}),
-               dense=dense, sparse=sparse)
+               dense=dense, sparse=sparse, sentences=sentences)
 
 
 def _quantization(kind: str) -> models.ScalarQuantization | models.BinaryQuantization | None:
@@ -114,10 +122,17 @@ class ClientStore(Store):
         self._retries = retries
         self._location = location
         self.dim = None
+        self.sentence_weight: float | None = None
         if self._call(lambda: self.client.collection_exists(collection)):
-            info = self._call(lambda: self.client.get_collection(collection))
-            vectors = info.config.params.vectors
-            self.dim = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
+            self._adopt()
+
+    def _adopt(self) -> None:
+        """Read the existing collection's dimension and sentence weight."""
+        config = self._call(lambda: self.client.get_collection(self.collection)).config
+        vectors = config.params.vectors
+        self.dim = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
+        if isinstance(vectors, dict) and SENTENCES in vectors:
+            self.sentence_weight = float((config.metadata or {}).get("sentence_weight", 0.5))
 
     @classmethod
     def from_url(cls, url: str, collection: str, **kwargs: Any) -> ClientStore:
@@ -146,19 +161,26 @@ class ClientStore(Store):
                 time.sleep(0.2 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def ensure(self, dim: int) -> None:
+    def ensure(self, dim: int, *, sentence_weight: float | None = None) -> None:
         if self.dim is not None:
             if self.dim != dim:
                 raise UpstreamError(
                     f"collection {self.collection!r} holds {self.dim}-dim vectors but the embedder makes {dim}-dim ones"
                 )
             return
+        on_disk = self.quantization != "none" or None
+        vectors = {DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)}
+        if sentence_weight is not None:  # dot product and MaxSim: core/sentence_vectors.py
+            vectors[SENTENCES] = models.VectorParams(
+                size=dim, distance=models.Distance.DOT, on_disk=on_disk, datatype=models.Datatype.FLOAT16,
+                multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
+            )
         try:
             self._call(
                 lambda: self.client.create_collection(
                     self.collection,
-                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE,
-                                                               on_disk=self.quantization != "none" or None)},
+                    vectors_config=vectors,
+                    metadata={"sentence_weight": sentence_weight},
                     quantization_config=_quantization(self.quantization),
                     sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                     shard_number=self._shards,
@@ -171,11 +193,10 @@ class ClientStore(Store):
             # collection; the losers adopt the winner's instead of failing their startup.
             if not self._call(lambda: self.client.collection_exists(self.collection)):
                 raise
-            vectors = self._call(lambda: self.client.get_collection(self.collection)).config.params.vectors
-            existing = int(vectors[DENSE].size) if isinstance(vectors, dict) else None
-            if existing != dim:
+            self._adopt()
+            if self.dim != dim:
                 raise UpstreamError(
-                    f"collection {self.collection!r} holds {existing}-dim vectors but the embedder makes {dim}-dim ones"
+                    f"collection {self.collection!r} holds {self.dim}-dim vectors but the embedder makes {dim}-dim ones"
                 ) from None
             logger.info("collection %s was created concurrently; using it", self.collection)
         with warnings.catch_warnings():  # local mode warns that indexes are no-ops there; a server uses them
@@ -183,21 +204,28 @@ class ClientStore(Store):
             for name, kind in PAYLOAD_INDEXES.items():
                 self._call(lambda n=name, k=kind: self.client.create_payload_index(self.collection, n, _SCHEMA[k]))
         self.dim = dim
+        if sentence_weight is not None:
+            self.sentence_weight = sentence_weight
 
     def upsert(self, points: Sequence[PointData]) -> None:
         if not points:
             return
-        structs = [
-            models.PointStruct(id=p.id, vector={DENSE: _vector(p.dense), SPARSE: _vector(p.sparse)}, payload=p.payload)
-            for p in points
-        ]
+        structs = [models.PointStruct(id=p.id, vector=self._vectors(p), payload=p.payload) for p in points]
         self._call(lambda: self.client.upsert(self.collection, structs, wait=True))
 
+    def _vectors(self, p: PointData) -> dict[str, Any]:
+        out = {DENSE: _vector(p.dense), SPARSE: _vector(p.sparse)}
+        if p.sentences is not None and self.sentence_weight is not None:
+            out[SENTENCES] = np.asarray(p.sentences, dtype=np.float32).tolist()
+        return out
+
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
+        if ids and self.dim is not None:  # nothing to delete before the collection exists
             self._call(lambda: self.client.delete(self.collection, models.PointIdsList(points=list(ids)), wait=True))
 
     def delete_by_filter(self, flt: Filter) -> None:
+        if self.dim is None:
+            return
         self._call(lambda: self.client.delete(self.collection, models.FilterSelector(filter=_filter(flt)), wait=True))
 
     def query(
@@ -217,7 +245,7 @@ class ClientStore(Store):
             pf = prefetches[0]
             response = self._call(
                 lambda: self.client.query_points(
-                    self.collection, query=_vector(pf.vector), using=pf.using, limit=limit,
+                    self.collection, query=_query_vector(pf), using=pf.using, limit=limit,
                     query_filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
                 )
             )
@@ -228,7 +256,7 @@ class ClientStore(Store):
                 else models.FusionQuery(fusion=models.Fusion.DBSF)
             )
             request_prefetch = [
-                models.Prefetch(query=_vector(pf.vector), using=pf.using, limit=pf.limit, filter=_filter(pf.filter))
+                models.Prefetch(query=_query_vector(pf), using=pf.using, limit=pf.limit, filter=_filter(pf.filter))
                 for pf in prefetches
             ]
             response = self._call(
@@ -276,7 +304,8 @@ class ClientStore(Store):
     def info(self) -> StoreInfo:
         return StoreInfo(
             engine="qdrant-client", location=self._location or self.collection, points=self.count(), dim=self.dim,
-            extra={"collection": self.collection, "shard_number": self._shards, "replication_factor": self._replicas},
+            extra={"collection": self.collection, "shard_number": self._shards, "replication_factor": self._replicas,
+                   "sentence_weight": self.sentence_weight},
         )
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ import qdrant_edge as qe
 from core.errors import IndexLocked, UpstreamError
 from core.filters import DateRange, Filter, IsEmpty, Match, MatchAny, Range, all_of
 from core.sparse import SparseVec
-from core.store.base import DENSE, PAYLOAD_INDEXES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+from core.store.base import DENSE, PAYLOAD_INDEXES, SENTENCES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _sparse(vec: SparseVec) -> qe.SparseVector:
 
 
 def _hit(point: Any, score: float | None = None) -> Hit:
-    dense = sparse = None
+    dense = sparse = sentences = None
     vector = getattr(point, "vector", None)
     if isinstance(vector, dict):
         if DENSE in vector:
@@ -75,19 +75,38 @@ def _hit(point: Any, score: float | None = None) -> Hit:
         if SPARSE in vector:
             sv = vector[SPARSE]
             sparse = SparseVec(list(sv.indices), list(sv.values))
+        if SENTENCES in vector:
+            sentences = [[float(x) for x in row] for row in vector[SENTENCES]]
     return Hit(id=str(point.id), score=float(score if score is not None else getattr(point, "score", 0.0)),
-               payload=dict(point.payload or {}), dense=dense, sparse=sparse)
+               payload=dict(point.payload or {}), dense=dense, sparse=sparse, sentences=sentences)
 
 
-def _vector_params(dim: int, quantization: str) -> qe.EdgeVectorParams:
-    """Dense vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them)."""
+def _vector_params(dim: int, quantization: str, *, multivector: bool = False) -> qe.EdgeVectorParams:
+    """Dense vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them).
+
+    The sentence multivector is compared by dot product (its rows are not unit-length by design,
+    core/sentence_vectors.py) with MaxSim over the rows, and stored as float16: a chunk has a dozen
+    rows, and half the bytes change a score by ~1e-4.
+    """
+    kind: dict[str, Any] = {"size": dim, "distance": qe.Distance.Cosine}
+    if multivector:
+        kind = {"size": dim, "distance": qe.Distance.Dot, "datatype": qe.VectorStorageDatatype.Float16,
+                "multivector_config": qe.MultiVectorConfig(comparator=qe.MultiVectorComparator.MaxSim)}
     if quantization == "none":
-        return qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+        return qe.EdgeVectorParams(**kind)
     quant: Any = {
         "int8": lambda: qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
         "binary": lambda: qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned),
     }[quantization]()
-    return qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine, memory=qe.Memory.Cold, quantization_config=quant)
+    return qe.EdgeVectorParams(**kind, memory=qe.Memory.Cold, quantization_config=quant)
+
+
+def _query_vector(pf: Prefetch) -> Any:
+    """The engine's form of a prefetch's vector: sparse, a one-row multivector for ``sentences``, or dense."""
+    if isinstance(pf.vector, SparseVec):
+        return _sparse(pf.vector)
+    vector = np.asarray(pf.vector, dtype=np.float32).tolist()
+    return [vector] if pf.using == SENTENCES else vector
 
 
 class EdgeStore(Store):
@@ -99,9 +118,12 @@ class EdgeStore(Store):
         self._shard: qe.EdgeShard | None = None
         self._write_lock = threading.Lock()
         self.dim: int | None = None
+        self.sentence_weight: float | None = None
         meta = self.path / _META_FILE
         if meta.exists():
-            self.dim = int(json.loads(meta.read_text())["dim"])
+            info = json.loads(meta.read_text())
+            self.dim = int(info["dim"])
+            self.sentence_weight = info.get("sentence_weight")
             self._shard = self._open(lambda: qe.EdgeShard.load(str(self.path)))
 
     def _open(self, opener: Any) -> qe.EdgeShard:
@@ -122,7 +144,7 @@ class EdgeStore(Store):
             raise UpstreamError(f"no index at {self.path} yet: ingest documents first (ccassist ingest PATH)")
         return self._shard
 
-    def ensure(self, dim: int) -> None:
+    def ensure(self, dim: int, *, sentence_weight: float | None = None) -> None:
         if self._shard is not None:
             if self.dim != dim:
                 raise UpstreamError(
@@ -131,43 +153,50 @@ class EdgeStore(Store):
                 )
             return
         self.path.mkdir(parents=True, exist_ok=True)
+        vectors = {DENSE: _vector_params(dim, self.quantization)}
+        if sentence_weight is not None:
+            vectors[SENTENCES] = _vector_params(dim, self.quantization, multivector=True)
         config = qe.EdgeConfig(
-            vectors={DENSE: _vector_params(dim, self.quantization)},
+            vectors=vectors,
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         self._shard = self._open(lambda: qe.EdgeShard.create(str(self.path), config))
         for name, kind in PAYLOAD_INDEXES.items():
             self._shard.update(qe.UpdateOperation.create_field_index(name, _SCHEMA[kind]))
         self._shard.flush()
-        (self.path / _META_FILE).write_text(json.dumps({"dim": dim, "engine": "qdrant-edge"}))
+        meta = {"dim": dim, "engine": "qdrant-edge", "sentence_weight": sentence_weight}
+        (self.path / _META_FILE).write_text(json.dumps(meta))
         self.dim = dim
+        self.sentence_weight = sentence_weight
 
     def upsert(self, points: Sequence[PointData]) -> None:
         if not points:
             return
-        batch = [
-            qe.Point(
-                id=uuid.UUID(p.id),
-                vector={DENSE: np.asarray(p.dense, dtype=np.float32).tolist(), SPARSE: _sparse(p.sparse)},
-                payload=p.payload,
-            )
-            for p in points
-        ]
+        batch = [qe.Point(id=uuid.UUID(p.id), vector=self._vectors(p), payload=p.payload) for p in points]
         with self._write_lock:
             self.shard.update(qe.UpdateOperation.upsert_points(batch))
 
+    def _vectors(self, p: PointData) -> dict[str, Any]:
+        out: dict[str, Any] = {DENSE: np.asarray(p.dense, dtype=np.float32).tolist(), SPARSE: _sparse(p.sparse)}
+        if p.sentences is not None and self.sentence_weight is not None:
+            out[SENTENCES] = np.asarray(p.sentences, dtype=np.float32).tolist()
+        return out
+
+    # Deleting from an index that does not exist yet deletes nothing (ingest settles a duplicate file
+    # before the first copy's write has created the shard).
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
+        if ids and self._shard is not None:
             with self._write_lock:
                 self.shard.update(qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids]))
 
     def delete_by_filter(self, flt: Filter) -> None:
+        if self._shard is None:
+            return
         with self._write_lock:
             self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(flt)))
 
     def _prefetch(self, pf: Prefetch) -> qe.Prefetch:
-        vector = _sparse(pf.vector) if isinstance(pf.vector, SparseVec) else np.asarray(pf.vector, dtype=np.float32).tolist()
-        return qe.Prefetch(limit=pf.limit, query=qe.Query.Nearest(vector, using=pf.using), filter=_filter(pf.filter))
+        return qe.Prefetch(limit=pf.limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using), filter=_filter(pf.filter))
 
     def query(
         self,
@@ -184,9 +213,8 @@ class EdgeStore(Store):
         with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
-            vector = _sparse(pf.vector) if isinstance(pf.vector, SparseVec) else np.asarray(pf.vector, dtype=np.float32).tolist()
             request = qe.QueryRequest(
-                limit=limit, query=qe.Query.Nearest(vector, using=pf.using),
+                limit=limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using),
                 filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
             )
         else:
@@ -239,7 +267,8 @@ class EdgeStore(Store):
         extra: dict[str, Any] = {}
         if self._shard is not None:
             shard_info = self._shard.info()
-            extra = {"segments": shard_info.segments_count, "indexed_vectors": shard_info.indexed_vectors_count}
+            extra = {"segments": shard_info.segments_count, "indexed_vectors": shard_info.indexed_vectors_count,
+                     "sentence_weight": self.sentence_weight}
         return StoreInfo(engine="qdrant-edge", location=str(self.path), points=points, dim=self.dim, extra=extra)
 
     def flush(self) -> None:

@@ -139,3 +139,20 @@ def test_researcher_adds_the_chunk_that_continues_a_cut_list(tmp_path: Path) -> 
     for flt in searcher.store.scrolls:  # visibility and document inside the store query
         conditions = _conditions(flt)
         assert MatchAny("visibility", ("public",)) in conditions and Match("doc_id", "sel") in conditions
+
+
+def test_a_list_continuation_the_search_ranked_low_moves_up_to_its_list(tmp_path: Path) -> None:
+    """The rest of a cut list found by the search itself, below unrelated passages, still follows its start."""
+    section = {"doc_id": "sel", "heading": "Ausgewählte Tandems"}
+    found = hit(1, LIST_START, chunk_index=1, **section)
+    rest = hit(12, LIST_REST, chunk_index=2, **section)
+    searcher = FakeSearcher([
+        found, hit(2, "Die Servicestelle ruft Partnerschaften zur Bewerbung auf."),
+        hit(3, "Die Erfahrungen aus Irbid fließen in den Lernprozess ein."), rest,
+    ])
+    searcher.store = ChunkStore([found, rest])
+    researcher = Researcher(make_settings(tmp_path), searcher, judge=RuleJudge())  # type: ignore[arg-type]
+    plan = RulePlanner().plan("Welche Partnerstädte sind im Lernprozess Wasserverluste dabei?", today=TODAY)
+    research = researcher.research(plan, allowed_visibility=["public"], today=TODAY)
+    texts = [e.text for e in research.evidence]
+    assert texts.index(LIST_REST) == texts.index(LIST_START) + 1

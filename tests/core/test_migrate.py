@@ -132,6 +132,11 @@ def test_file_format(tmp_path: Path, edge_index: Settings) -> None:
         assert record["payload"]["doc_id"] and record["collection"] in ("chunks", "exchanges")
     assert read_header(path)["collections"] == header["collections"]
     assert not (tmp_path / "index.jsonl.gz.part").exists()
+    # Sentence vectors travel with their chunks: rows of 384 floats, and the weight in the header.
+    assert header["collections"]["chunks"]["sentence_weight"] == 0.5
+    assert header["collections"]["exchanges"]["sentence_weight"] is None
+    rows = [np.frombuffer(base64.b64decode(r["sentences"]), dtype="<f4") for r in records if r.get("sentences")]
+    assert rows and all(len(r) % 384 == 0 for r in rows) and any(len(r) > 384 for r in rows)
 
 
 def test_import_guards(tmp_path: Path, exported: Path) -> None:

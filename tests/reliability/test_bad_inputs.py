@@ -192,8 +192,10 @@ def test_50mb_text_ingest_memory_is_bounded(tmp_path: Path, big_text: Path) -> N
     (1.9 GB) and one store operation of 56k points (2 GB). Now ~0.9-1.1 GB (~20x), of which ~0.4 GB
     is the index's own in-memory segment for 56k points and ~0.35 GB the chunk objects. "~4x" holds for
     parsing (test above), not for the whole pipeline: that needs chunk → embed → write streaming.
+    Sentence vectors (the default since 2026-11-26) add a dozen float16 rows per chunk, ~0.7 GB for these
+    56k chunks (1.76 GB measured; 2.48 GB while the rows were float32), hence 40x, not 25x.
     """
     result = _memprobe(tmp_path / "index", [big_text], embedder="stub")
     assert result["indexed"] == 1 and result["chunks"] > 50_000, result
     size = big_text.stat().st_size
-    assert result["peak_growth"] < 25 * size, f"ingesting 50 MB took {result['peak_growth'] / MB:.0f} MB"
+    assert result["peak_growth"] < 40 * size, f"ingesting 50 MB took {result['peak_growth'] / MB:.0f} MB"
