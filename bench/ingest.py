@@ -114,7 +114,8 @@ def raw_encoder(embedder: Any, chunks: list[list[str]], batch: int) -> dict[str,
     embedder.embed_passages([t for group in chunks[:4] for t in group])  # warm
     c0, t0 = os.times(), time.perf_counter()
     for i in range(0, len(chunks), batch):
-        embedder.embed_passages([t for group in chunks[i : i + batch] for t in group])
+        # Each text once per call, as ingest sends it (a sentence repeated in a batch is embedded once).
+        embedder.embed_passages(list(dict.fromkeys(t for group in chunks[i : i + batch] for t in group)))
     wall = time.perf_counter() - t0
     c1 = os.times()
     cpu = (c1.user - c0.user) + (c1.system - c0.system)
@@ -366,8 +367,11 @@ def in_run_ratio(r: dict[str, Any]) -> float | None:
     dense = i["stages_s"].get("dense")
     if not dense or not i["seconds"]:
         return None
-    embedded = i.get("counters", {}).get("embedded")
-    share = i["chunks"] / embedded if embedded else 1.0  # HEAD embedded summaries inside "write"
+    counters = i.get("counters", {})
+    embedded = counters.get("embedded")
+    # The chunks' work is their own texts and their sentences; exchange-record summaries are the rest.
+    requested = (embedded or 0) + counters.get("deduplicated", 0)
+    share = (i["chunks"] + counters.get("sentences", 0)) / requested if embedded else 1.0  # HEAD: summaries in "write"
     return round(dense * min(1.0, share) / i["seconds"], 3)
 
 
