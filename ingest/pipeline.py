@@ -469,7 +469,7 @@ class Ingestor:
             for v in row:
                 if isinstance(v, _Vectors):
                     dense.append(np.asarray(v.dense, dtype=np.float32))
-                    item.sentences.append(None if v.sentences is None else np.asarray(v.sentences, dtype=np.float32))
+                    item.sentences.append(None if v.sentences is None else np.asarray(v.sentences, dtype=np.float16))
                     continue
                 dense.append(vectors[v.text])
                 item.sentences.append(

@@ -19,7 +19,7 @@ import numpy as np
 from core.filters import Filter
 from core.sparse import SparseVec
 
-__all__ = ["DENSE", "PAYLOAD_INDEXES", "SENTENCES", "SPARSE", "Hit", "PointData", "Prefetch", "Store"]
+__all__ = ["DENSE", "PAYLOAD_INDEXES", "SENTENCES", "SPARSE", "Hit", "PointData", "Prefetch", "Store", "dense_query", "hit_from_point"]
 
 DENSE = "dense"
 SPARSE = "sparse"
@@ -79,6 +79,28 @@ class Prefetch:
     limit: int = 50
     filter: Filter | None = None
     weight: float = 1.0
+
+
+def hit_from_point(point: Any, score: float | None = None) -> Hit:
+    """A :class:`Hit` from an engine's point or record (both engines return the same shape of named vectors)."""
+    dense = sparse = sentences = None
+    vector = getattr(point, "vector", None)
+    if isinstance(vector, dict):
+        if DENSE in vector:
+            dense = [float(x) for x in vector[DENSE]]
+        if SPARSE in vector:
+            sv = vector[SPARSE]
+            sparse = SparseVec(list(sv.indices), list(sv.values))
+        if SENTENCES in vector:
+            sentences = [[float(x) for x in row] for row in vector[SENTENCES]]
+    return Hit(id=str(point.id), score=float(score if score is not None else getattr(point, "score", 0.0) or 0.0),
+               payload=dict(point.payload or {}), dense=dense, sparse=sparse, sentences=sentences)
+
+
+def dense_query(pf: Prefetch) -> list[float] | list[list[float]]:
+    """A dense prefetch's query vector: one row of a multivector for ``sentences`` (MaxSim), else the vector."""
+    vector = np.asarray(pf.vector, dtype=np.float32).tolist()
+    return [vector] if pf.using == SENTENCES else vector
 
 
 @dataclass(slots=True)

@@ -19,7 +19,19 @@ from qdrant_client import QdrantClient, models
 from core.errors import UpstreamError
 from core.filters import DateRange, Filter, IsEmpty, Match, MatchAny, Range, all_of
 from core.sparse import SparseVec
-from core.store.base import DENSE, PAYLOAD_INDEXES, SENTENCES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+from core.store.base import (
+    DENSE,
+    PAYLOAD_INDEXES,
+    SENTENCES,
+    SPARSE,
+    Hit,
+    PointData,
+    Prefetch,
+    Store,
+    StoreInfo,
+    dense_query,
+    hit_from_point,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,24 +80,7 @@ def _vector(vec: np.ndarray | SparseVec) -> Any:
 
 
 def _query_vector(pf: Prefetch) -> Any:
-    """A one-row multivector for the ``sentences`` vector (MaxSim), the plain vector otherwise."""
-    vector = _vector(pf.vector)
-    return [vector] if pf.using == SENTENCES and not isinstance(pf.vector, SparseVec) else vector
-
-
-def _hit(point: Any) -> Hit:
-    dense = sparse = sentences = None
-    vector = getattr(point, "vector", None)
-    if isinstance(vector, dict):
-        if DENSE in vector:
-            dense = [float(x) for x in vector[DENSE]]
-        if SPARSE in vector:
-            sv = vector[SPARSE]
-            sparse = SparseVec(list(sv.indices), list(sv.values))
-        if SENTENCES in vector:
-            sentences = [[float(x) for x in row] for row in vector[SENTENCES]]
-    return Hit(id=str(point.id), score=float(getattr(point, "score", 0.0) or 0.0), payload=dict(point.payload or {}),
-               dense=dense, sparse=sparse, sentences=sentences)
+    return _vector(pf.vector) if isinstance(pf.vector, SparseVec) else dense_query(pf)
 
 
 def _quantization(kind: str) -> models.ScalarQuantization | models.BinaryQuantization | None:
@@ -199,13 +194,13 @@ class ClientStore(Store):
                     f"collection {self.collection!r} holds {self.dim}-dim vectors but the embedder makes {dim}-dim ones"
                 ) from None
             logger.info("collection %s was created concurrently; using it", self.collection)
+        else:
+            self.sentence_weight = sentence_weight
         with warnings.catch_warnings():  # local mode warns that indexes are no-ops there; a server uses them
             warnings.simplefilter("ignore", UserWarning)
             for name, kind in PAYLOAD_INDEXES.items():
                 self._call(lambda n=name, k=kind: self.client.create_payload_index(self.collection, n, _SCHEMA[k]))
         self.dim = dim
-        if sentence_weight is not None:
-            self.sentence_weight = sentence_weight
 
     def upsert(self, points: Sequence[PointData]) -> None:
         if not points:
@@ -265,7 +260,7 @@ class ClientStore(Store):
                     query_filter=_filter(filter), with_payload=with_payload,
                 )
             )
-        return [_hit(p) for p in response.points]
+        return [hit_from_point(p) for p in response.points]
 
     def facet(self, key: str, *, filter: Filter | None = None, limit: int = 20) -> list[tuple[Any, int]]:
         if self.dim is None:
@@ -286,7 +281,7 @@ class ClientStore(Store):
                 with_payload=True, with_vectors=with_vectors,
             )
         )
-        return [_hit(r) for r in records], (str(next_offset) if next_offset is not None else None)
+        return [hit_from_point(r) for r in records], (str(next_offset) if next_offset is not None else None)
 
     def count(self, filter: Filter | None = None) -> int:
         if self.dim is None:
@@ -299,7 +294,7 @@ class ClientStore(Store):
         records = self._call(
             lambda: self.client.retrieve(self.collection, list(ids), with_payload=True, with_vectors=with_vectors)
         )
-        return [_hit(r) for r in records]
+        return [hit_from_point(r) for r in records]
 
     def info(self) -> StoreInfo:
         return StoreInfo(

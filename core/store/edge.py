@@ -21,7 +21,19 @@ import qdrant_edge as qe
 from core.errors import IndexLocked, UpstreamError
 from core.filters import DateRange, Filter, IsEmpty, Match, MatchAny, Range, all_of
 from core.sparse import SparseVec
-from core.store.base import DENSE, PAYLOAD_INDEXES, SENTENCES, SPARSE, Hit, PointData, Prefetch, Store, StoreInfo
+from core.store.base import (
+    DENSE,
+    PAYLOAD_INDEXES,
+    SENTENCES,
+    SPARSE,
+    Hit,
+    PointData,
+    Prefetch,
+    Store,
+    StoreInfo,
+    dense_query,
+    hit_from_point,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +78,6 @@ def _sparse(vec: SparseVec) -> qe.SparseVector:
     return qe.SparseVector(indices=list(vec.indices), values=[float(v) for v in vec.values])
 
 
-def _hit(point: Any, score: float | None = None) -> Hit:
-    dense = sparse = sentences = None
-    vector = getattr(point, "vector", None)
-    if isinstance(vector, dict):
-        if DENSE in vector:
-            dense = [float(x) for x in vector[DENSE]]
-        if SPARSE in vector:
-            sv = vector[SPARSE]
-            sparse = SparseVec(list(sv.indices), list(sv.values))
-        if SENTENCES in vector:
-            sentences = [[float(x) for x in row] for row in vector[SENTENCES]]
-    return Hit(id=str(point.id), score=float(score if score is not None else getattr(point, "score", 0.0)),
-               payload=dict(point.payload or {}), dense=dense, sparse=sparse, sentences=sentences)
-
-
 def _vector_params(dim: int, quantization: str, *, multivector: bool = False) -> qe.EdgeVectorParams:
     """Dense vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them).
 
@@ -102,11 +99,7 @@ def _vector_params(dim: int, quantization: str, *, multivector: bool = False) ->
 
 
 def _query_vector(pf: Prefetch) -> Any:
-    """The engine's form of a prefetch's vector: sparse, a one-row multivector for ``sentences``, or dense."""
-    if isinstance(pf.vector, SparseVec):
-        return _sparse(pf.vector)
-    vector = np.asarray(pf.vector, dtype=np.float32).tolist()
-    return [vector] if pf.using == SENTENCES else vector
+    return _sparse(pf.vector) if isinstance(pf.vector, SparseVec) else dense_query(pf)
 
 
 class EdgeStore(Store):
@@ -230,7 +223,7 @@ class EdgeStore(Store):
                 filter=_filter(filter),
                 with_payload=with_payload,
             )
-        return [_hit(p) for p in self.shard.query(request)]
+        return [hit_from_point(p) for p in self.shard.query(request)]
 
     def facet(self, key: str, *, filter: Filter | None = None, limit: int = 20) -> list[tuple[Any, int]]:
         if self._shard is None:
@@ -249,7 +242,7 @@ class EdgeStore(Store):
                 with_payload=True, with_vector=with_vectors,
             )
         )
-        return [_hit(r, 0.0) for r in records], (str(next_offset) if next_offset is not None else None)
+        return [hit_from_point(r, 0.0) for r in records], (str(next_offset) if next_offset is not None else None)
 
     def count(self, filter: Filter | None = None) -> int:
         if self._shard is None:
@@ -260,7 +253,7 @@ class EdgeStore(Store):
         if self._shard is None or not ids:
             return []
         records = self.shard.retrieve([uuid.UUID(i) for i in ids], with_payload=True, with_vector=with_vectors)
-        return [_hit(r, 0.0) for r in records]
+        return [hit_from_point(r, 0.0) for r in records]
 
     def info(self) -> StoreInfo:
         points = self.count() if self._shard is not None else 0
