@@ -80,6 +80,7 @@ FACET_FIELDS = ("doc_type", "language", "year", "countries", "topics")
 # -------------------------------------------------------------------------------------------- data
 
 
+SENTENCE_WEIGHT = 0.5  # the product's default CCASSIST_SENTENCE_WEIGHT
 CLUSTER_POINTS = 50  # synthetic chunks per topic cluster
 SPREAD = 1.0  # norm of a point's offset from its unit cluster centre: cos(point, centre) ≈ 0.71
 
@@ -100,9 +101,25 @@ def clustered_vector(rng: np.random.Generator, seed: int, cluster: int) -> np.nd
     return (vec / np.linalg.norm(vec)).astype(np.float32)
 
 
-def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000) -> Iterator[list[PointData]]:
+def synthetic_sentences(rng: np.random.Generator, chunk: np.ndarray, rows: int) -> np.ndarray | None:
+    """A chunk's sentence multivector (core/sentence_vectors.py) with ``rows`` synthetic sentences near it.
+
+    Sentences of a chunk lie around the chunk's own vector (cos ≈ 0.7 here, as the chunk does to its
+    cluster centre); the rows mix each with the chunk at the product's default weight.
+    """
+    if rows <= 0:
+        return None
+    from core.sentence_vectors import sentence_multivector
+
+    sents = chunk[None, :] + rng.standard_normal((rows, DIM)) * (SPREAD / np.sqrt(DIM))
+    sents /= np.linalg.norm(sents, axis=1, keepdims=True)
+    return sentence_multivector(chunk, sents, SENTENCE_WEIGHT)
+
+
+def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000,
+                      sentence_rows: int = 0) -> Iterator[list[PointData]]:
     """``n`` points: clustered unit vectors (one cluster per document), BM25 of generated chunk text, the
-    product's payload fields."""
+    product's payload fields, and ``sentence_rows`` sentence vectors per chunk if asked."""
     from core.sparse import SparseEncoder
 
     sparse = SparseEncoder()
@@ -130,7 +147,7 @@ def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000) -> Iterator[l
             }
             out.append(PointData(id=str(uuid.uuid5(_NS, f"{doc_id}:{i}")), dense=vec,
                                  sparse=sparse.encode_document(f"{doc.title} — {heading}\n{text}", doc.lang),
-                                 payload=payload))
+                                 payload=payload, sentences=synthetic_sentences(rng, vec, sentence_rows)))
             made += 1
             if len(out) >= batch:
                 yield out
@@ -141,21 +158,21 @@ def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000) -> Iterator[l
         yield out
 
 
-def edge_store(path: Path, quantization: str | None = None) -> Store:
-    """The product's EdgeStore at ``path``, created with ``quantization`` (``CCASSIST_QUANTIZATION``)."""
+def edge_store(path: Path, quantization: str | None = None, sentence_rows: int = 0) -> Store:
+    """The product's EdgeStore at ``path``, created with ``quantization`` (``CCASSIST_QUANTIZATION``) and,
+    when ``sentence_rows``, the sentence multivector (``CCASSIST_SENTENCE_VECTORS``)."""
     from core.store.edge import EdgeStore
 
     store = EdgeStore(path, quantization=quantization or "none")
-    store.ensure(DIM)
+    store.ensure(DIM, sentence_weight=SENTENCE_WEIGHT if sentence_rows else None)
     return store
 
 
-def build(store: Store, n: int, seed: int) -> dict[str, Any]:
+def build(store: Store, n: int, seed: int, sentence_rows: int = 0) -> dict[str, Any]:
     """Upsert ``n`` synthetic points and build the index; returns timings."""
-    store.ensure(DIM)
     gen_s = up_s = 0.0
     t = time.perf_counter()
-    for batch in synthetic_batches(n, seed=seed):
+    for batch in synthetic_batches(n, seed=seed, sentence_rows=sentence_rows):
         t1 = time.perf_counter()
         gen_s += t1 - t
         store.upsert(batch)
@@ -300,37 +317,53 @@ def facet_latency(searcher: Any, store: Store, prefetches: Sequence[Any], n: int
 
 
 def dense_recall(store: Store, n_queries: int, seed: int, n_points: int, k: int = 10) -> dict[str, Any]:
-    """Recall@k of the engine's default dense search (HNSW, quantisation if any) against exact search."""
+    """Recall@k of the product's dense prefetch against exact search.
+
+    Chunk vectors only: HNSW (and quantisation, if any) against an exact scan of the chunk vectors.
+    With sentence vectors: the ``sentence_candidates`` nearest chunks by HNSW reranked by their sentence
+    rows, against an exact MaxSim scan of every chunk's sentence rows; this counts what the candidate
+    cut loses as well.
+    """
     import qdrant_edge as qe
+
+    from core.settings import Settings
+    from core.store import DENSE, SENTENCES, Prefetch
+    from core.store.base import dense_query
 
     shard = getattr(store, "shard", None)
     if shard is None:
         return {}
+    sentences = store.sentence_weight is not None
+    using = SENTENCES if sentences else DENSE
+    candidates = Settings().sentence_candidates if sentences else None
     rng = np.random.default_rng(seed + 7)
     hits = 0
     for _ in range(n_queries):
-        v = clustered_vector(rng, seed, int(rng.integers(n_clusters(n_points)))).tolist()
-        approx = shard.query(qe.QueryRequest(limit=k, query=qe.Query.Nearest(v, using="dense")))
-        exact = shard.query(qe.QueryRequest(limit=k, query=qe.Query.Nearest(v, using="dense"),
+        pf = Prefetch(using, clustered_vector(rng, seed, int(rng.integers(n_clusters(n_points)))), limit=k,
+                      candidates=candidates)
+        approx = store.query([pf], limit=k)
+        exact = shard.query(qe.QueryRequest(limit=k, query=qe.Query.Nearest(dense_query(pf), using=using),
                                             params=qe.SearchParams(exact=True)))
-        hits += len({p.id for p in approx} & {p.id for p in exact})
-    return {f"recall@{k}": round(hits / (n_queries * k), 4), "queries": n_queries}
+        hits += len({h.id for h in approx} & {str(p.id) for p in exact})
+    return {f"recall@{k}": round(hits / (n_queries * k), 4), "queries": n_queries, "vector": using,
+            "candidates": candidates}
 
 
 def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: float, client: bool,
-             client_queries: int,
-             quantization: str | None, e2e_embedder: Any | None, e2e_queries: int) -> dict[str, Any]:
+             client_queries: int, quantization: str | None, e2e_embedder: Any | None, e2e_queries: int,
+             sentence_rows: int = 0) -> dict[str, Any]:
     from core.settings import Settings
     from retrieval.hybrid import HybridSearcher
 
-    res: dict[str, Any] = {"size": n, "quantization": quantization or "none"}
-    path = workdir / f"edge-{n}-{quantization or 'none'}"
-    shutil.rmtree(path, ignore_errors=True)
     settings = Settings(index_path=workdir, embedder="e5-small")
+    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "sentence_rows": sentence_rows,
+                           "sentence_candidates": settings.sentence_candidates if sentence_rows else None}
+    path = workdir / f"edge-{n}-{quantization or 'none'}-{sentence_rows}"
+    shutil.rmtree(path, ignore_errors=True)
     rss0 = rss_mib()
-    store = edge_store(path, quantization)
-    log(f"  building {n} points in Qdrant Edge ({quantization or 'no quantisation'})")
-    res["build"] = build(store, n, seed)
+    store = edge_store(path, quantization, sentence_rows)
+    log(f"  building {n} points in Qdrant Edge ({quantization or 'no quantisation'}, {sentence_rows} sentence rows)")
+    res["build"] = build(store, n, seed, sentence_rows)
     log(f"  built: {res['build']}")
     res["index_mib"] = round(dir_size(path) / 2**20, 1)
     fixed = _FixedEmbedder()
@@ -368,8 +401,8 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
         log(f"  qdrant-client in-process mode at {n}")
         cstore = ClientStore.from_url(":memory:", "bench")
         t0 = time.perf_counter()
-        cstore.ensure(DIM)
-        for batch in synthetic_batches(n, seed=seed):
+        cstore.ensure(DIM, sentence_weight=SENTENCE_WEIGHT if sentence_rows else None)
+        for batch in synthetic_batches(n, seed=seed, sentence_rows=sentence_rows):
             cstore.upsert(batch)
         build_s = time.perf_counter() - t0
         csearch = HybridSearcher(settings, cstore, embedder=fixed)
@@ -387,19 +420,22 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
     return res
 
 
-def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization: str | None = None) -> dict[str, Any]:
+def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization: str | None = None,
+                sentence_rows: int = 0) -> dict[str, Any]:
     """Build an ``n``-point index under a time budget, recording throughput and memory as it grows.
 
     For sizes whose full run does not fit the session: what the build reached, at which rate, with
     which RSS, and whether the HNSW build finished, so the limit is measured rather than guessed.
     """
-    path = workdir / f"probe-{n}-{quantization or 'none'}"
+    from core.settings import Settings
+
+    path = workdir / f"probe-{n}-{quantization or 'none'}-{sentence_rows}"
     shutil.rmtree(path, ignore_errors=True)
-    store = edge_store(path, quantization)
+    store = edge_store(path, quantization, sentence_rows)
     t0 = time.perf_counter()
     progress = []
     done = 0
-    for batch in synthetic_batches(n, seed=seed):
+    for batch in synthetic_batches(n, seed=seed, sentence_rows=sentence_rows):
         store.upsert(batch)
         done += len(batch)
         if done % 20_000 < len(batch) or done >= n:
@@ -408,7 +444,9 @@ def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization:
             log(f"  probe {progress[-1]}")
         if time.perf_counter() - t0 > max_s:
             break
-    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "budget_s": max_s,
+    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "sentence_rows": sentence_rows,
+                           "sentence_candidates": Settings().sentence_candidates if sentence_rows else None,
+                           "budget_s": max_s,
                            "upserted": done, "upsert_s": round(time.perf_counter() - t0, 1), "progress": progress}
     store.flush()
     if done >= n and time.perf_counter() - t0 < max_s:
@@ -465,8 +503,8 @@ def serve_probe(path: Path, n: int, seed: int, n_queries: int = 300) -> dict[str
     before = memory_mib()
     t0 = time.perf_counter()
     store = EdgeStore(path)
-    store.ensure(DIM)
     open_s = time.perf_counter() - t0
+    opened = memory_mib()
     fixed = _FixedEmbedder()
     searcher = HybridSearcher(Settings(index_path=path.parent, embedder="e5-small"), store, embedder=fixed)
     pfs = prefetch_sets(searcher, fixed, questions(n_queries, seed), seed, n)
@@ -474,9 +512,12 @@ def serve_probe(path: Path, n: int, seed: int, n_queries: int = 300) -> dict[str
         "open_s": round(open_s, 2),
         **hybrid_latency(store, pfs),
         "facets": facet_latency(searcher, store, pfs, 30),
-        "dense_recall": dense_recall(store, 30, seed, n),
-        "memory_mib": {"before_open": before, "after_queries": memory_mib()},
     }
+    # Memory after the product's queries; the recall check that follows scans every vector exactly
+    # (every sentence row too), which no product query does, and would page the whole index in.
+    res["memory_mib"] = {"before_open": before, "after_open": opened, "after_queries": memory_mib()}
+    res["dense_recall"] = dense_recall(store, 30, seed, n)
+    res["memory_mib"]["after_exact_recall_scan"] = memory_mib()
     store.close()
     return res
 
@@ -565,27 +606,33 @@ def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str
     ax1.grid(True, which="both", alpha=0.3)
     if by_emb or ingest.get("extrapolated_points"):
         ax1.legend(fontsize=7)
-    rows = sorted((r for r in search.get("sizes", []) if r.get("quantization", "none") == "none"),
-                  key=lambda r: r["size"])
-    if rows:
+    plotted = False
+    for sentences, style, what in ((False, "-", "chunk vectors"), (True, ":", "sentence rows")):
+        rows = sorted((r for r in search.get("sizes", []) if r.get("quantization", "none") == "none"
+                       and bool(r.get("sentence_rows")) == sentences), key=lambda r: r["size"])
+        if not rows:
+            continue
+        plotted = True
         xs = [r["size"] for r in rows]
-        ax2.plot(xs, [r["engine"]["no_filter"]["p50"] for r in rows], "o-", label="engine hybrid p50")
-        ax2.plot(xs, [r["engine"]["no_filter"]["p95"] for r in rows], "o--", label="engine hybrid p95")
-        ax2.plot(xs, [r["engine"]["filtered"]["p95"] for r in rows], "s--", label="engine filtered p95")
+        ax2.plot(xs, [r["engine"]["no_filter"]["p50"] for r in rows], "o" + style, label=f"engine hybrid p50, {what}")
+        ax2.plot(xs, [r["engine"]["no_filter"]["p95"] for r in rows], "v" + style, label=f"engine hybrid p95, {what}")
+        ax2.plot(xs, [r["engine"]["filtered"]["p95"] for r in rows], "s" + style,
+                 label=f"engine filtered p95, {what}")
         e2e = [(r["size"], r["e2e"]["search"]["p95"]) for r in rows if "e2e" in r]
         if e2e:
-            ax2.plot([p[0] for p in e2e], [p[1] for p in e2e], "^-", label="end to end p95 (e5 query)")
+            ax2.plot([p[0] for p in e2e], [p[1] for p in e2e], "^" + style, label=f"end to end p95 (e5 query), {what}")
         cl = [(r["size"], r["client"]["no_filter"]["p50"]) for r in rows if "client" in r]
         if cl:
-            ax2.plot([p[0] for p in cl], [p[1] for p in cl], "d:", label="qdrant-client in-process p50")
+            ax2.plot([p[0] for p in cl], [p[1] for p in cl], "d" + style,
+                     label=f"qdrant-client in-process p50, {what}")
     ax2.set_xscale("log")
     ax2.set_yscale("log")
     ax2.set_xlabel("chunks")
     ax2.set_ylabel("latency (ms)")
     ax2.set_title(f"Hybrid query, 2 cores{_load_label(search)}")
     ax2.grid(True, which="both", alpha=0.3)
-    if rows:
-        ax2.legend(fontsize=7)
+    if plotted:
+        ax2.legend(fontsize=6)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -594,6 +641,23 @@ def write_scaling_plot(path: Path = RESULTS / "scaling.png", *, ingest: dict[str
 
 
 # ------------------------------------------------------------------------------------------ report
+
+
+def _key(row: dict[str, Any]) -> tuple[int, str, int, int]:
+    """What makes a result row distinct: size, quantisation, sentence rows and how they are searched (rows
+    from before sentence vectors have neither)."""
+    return (row["size"], row.get("quantization", "none"), row.get("sentence_rows", 0),
+            row.get("sentence_candidates") or 0)
+
+
+def _setup(row: dict[str, Any]) -> str:
+    """"int8, 8 sentence rows" for a table cell."""
+    rows, candidates = row.get("sentence_rows", 0), row.get("sentence_candidates")
+    vectors = "chunk vectors only"
+    if rows:
+        vectors = (f"{rows} sentence rows reranking {candidates} candidates" if candidates
+                   else f"{rows} sentence rows in their own HNSW")
+    return f"{row.get('quantization', 'none')}, {vectors}"
 
 
 def _lat(d: dict[str, Any] | None) -> str:
@@ -615,16 +679,16 @@ def render(res: dict[str, Any]) -> str:
                "RSS < 4 GiB at 500k chunks. Engine = `store.query` with the product's hybrid request "
                "(dense + one sparse prefetch per indexed language, weighted RRF, k=10); filtered = a rotation "
                "of doc_type+visibility, year range+languages, topic. Latencies in ms as p50 / p95 / p99.\n")
-    rows = sorted(res.get("sizes", []), key=lambda r: (r["size"], r.get("quantization", "none")))
+    rows = sorted(res.get("sizes", []), key=_key)
     if rows:
         out.append("## Qdrant Edge (synthetic vectors)\n")
-        out.append("| chunks | quantisation | upsert s | HNSW build s | index MiB | RSS MiB | engine hybrid | "
+        out.append("| chunks | quantisation, vectors | upsert s | HNSW build s | index MiB | RSS MiB | engine hybrid | "
                    "engine filtered | facets (top-hit docs) | facets (whole index) | dense recall@10 vs exact | "
                    "load |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             b = r["build"]
-            out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {b['upsert_s']} | {b['optimize_s']} | "
+            out.append(f"| {r['size']} | {_setup(r)} | {b['upsert_s']} | {b['optimize_s']} | "
                        f"{r['index_mib']} | {r['rss_mib']['after_queries']} | {_lat(r['engine']['no_filter'])} | "
                        f"{_lat(r['engine']['filtered'])} | {_lat(r['facets']['top_hits_docs'])} | "
                        f"{_lat(r['facets']['whole_index'])} | {r['dense_recall'].get('recall@10', '–')} | "
@@ -633,18 +697,18 @@ def render(res: dict[str, Any]) -> str:
         if any(r["engine"]["no_filter"].get("quietest") for r in rows):
             out.append("Quietest round (the fifth of the queries that ran with the fewest runnable tasks on the machine, "
                        "p50 / p95 ms; chosen by contention, not by latency):\n")
-            out.append("| chunks | quantisation | engine hybrid | engine filtered | end to end |")
+            out.append("| chunks | quantisation, vectors | engine hybrid | engine filtered | end to end |")
             out.append("|---|---|---|---|---|")
             for r in rows:
-                out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {_quiet(r['engine']['no_filter'])} | "
+                out.append(f"| {r['size']} | {_setup(r)} | {_quiet(r['engine']['no_filter'])} | "
                            f"{_quiet(r['engine']['filtered'])} | {_quiet(r.get('e2e', {}).get('search'))} |")
             out.append("")
         out.append("## Throughput with concurrent callers (hybrid, no filter)\n")
-        out.append("| chunks | quantisation | 1 caller QPS | 4 callers QPS | 16 callers QPS | p95 at 16 callers ms |")
+        out.append("| chunks | quantisation, vectors | 1 caller QPS | 4 callers QPS | 16 callers QPS | p95 at 16 callers ms |")
         out.append("|---|---|---|---|---|---|")
         for r in rows:
             q = {x["callers"]: x for x in r["qps"]}
-            out.append(f"| {r['size']} | {r.get('quantization', 'none')} | {q[1]['qps']} | {q[4]['qps']} | "
+            out.append(f"| {r['size']} | {_setup(r)} | {q[1]['qps']} | {q[4]['qps']} | "
                        f"{q[16]['qps']} | {q[16]['p95_ms']} |")
         out.append("")
         e2e = [r for r in rows if "e2e" in r]
@@ -675,12 +739,12 @@ def render(res: dict[str, Any]) -> str:
             out.append("")
     if res.get("probes"):
         out.append("## Build probes (sizes that did not fit a full run)\n")
-        out.append("| chunks | quantisation | budget min | upserted | upsert s | points/s | RSS MiB at end | "
+        out.append("| chunks | quantisation, vectors | budget min | upserted | upsert s | points/s | RSS MiB at end | "
                    "HNSW build finished | HNSW build s | index MiB |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
         for p in res["probes"]:
             rate = round(p["upserted"] / p["upsert_s"], 1) if p["upsert_s"] else "–"
-            out.append(f"| {p['size']} | {p['quantization']} | {round(p['budget_s'] / 60, 1)} | {p['upserted']} | "
+            out.append(f"| {p['size']} | {_setup(p)} | {round(p['budget_s'] / 60, 1)} | {p['upserted']} | "
                        f"{p['upsert_s']} | {rate} | {p['rss_mib']} | {p.get('optimize_finished', False)} | "
                        f"{p.get('optimize_s', '–')} | {p['index_mib']} |")
         out.append("")
@@ -689,16 +753,16 @@ def render(res: dict[str, Any]) -> str:
             out.append("Serving a finished probe index: a fresh process opens it and queries it (engine only, "
                        "synthetic query vectors; RssFile = pages of the index's memory-mapped files, which the "
                        "kernel may drop and re-read; RssAnon cannot be dropped):\n")
-            out.append("| chunks | quantisation | open s | hybrid | hybrid filtered | facets (top-hit docs) p95 ms | "
+            out.append("| chunks | quantisation, vectors | open s | hybrid | hybrid filtered | facets (top-hit docs) p95 ms | "
                        "dense recall@10 | RSS MiB | RssAnon MiB | RssFile MiB |")
             out.append("|---|---|---|---|---|---|---|---|---|---|")
             for p in served:
                 v = p["serve"]
                 if "error" in v:
-                    out.append(f"| {p['size']} | {p['quantization']} | failed: {v['error']} |||||||")
+                    out.append(f"| {p['size']} | {_setup(p)} | failed: {v['error']} |||||||")
                     continue
                 mem = v["memory_mib"]["after_queries"]
-                out.append(f"| {p['size']} | {p['quantization']} | {v['open_s']} | {_lat(v['no_filter'])} | "
+                out.append(f"| {p['size']} | {_setup(p)} | {v['open_s']} | {_lat(v['no_filter'])} | "
                            f"{_lat(v['filtered'])} | {v['facets']['top_hits_docs'].get('p95')} | "
                            f"{v['dense_recall'].get('recall@10')} | {mem.get('VmRSS')} | {mem.get('RssAnon')} | "
                            f"{mem.get('RssFile')} |")
@@ -717,6 +781,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="queries against qdrant-client's in-process mode (it takes seconds each)")
     parser.add_argument("--qps-seconds", type=float, default=5.0)
     parser.add_argument("--quantization", choices=("int8", "binary"), default=None)
+    parser.add_argument("--sentence-rows", type=int, default=8,
+                        help="sentence vectors per chunk (the product's default index has them; ingest of the "
+                             "generated corpus measured 8.1 per chunk); 0 = chunk vectors only")
     parser.add_argument("--e2e-embedder", default="e5-small", help="'none' to skip the end-to-end part")
     parser.add_argument("--e2e-queries", type=int, default=100)
     parser.add_argument("--no-corpus", action="store_true", help="skip the sample-corpus end-to-end run")
@@ -761,18 +828,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.probe is not None:
             log(f"build probe: {args.probe} points, {args.probe_minutes} min budget")
             probe = build_probe(args.probe, workdir=workdir, seed=args.seed, max_s=args.probe_minutes * 60,
-                                quantization=args.quantization)
-            res["probes"] = [p for p in res.get("probes", []) if p["size"] != probe["size"]] + [probe]
+                                quantization=args.quantization, sentence_rows=args.sentence_rows)
+            res["probes"] = [p for p in res.get("probes", []) if _key(p) != _key(probe)] + [probe]
         for n in sizes:
             log(f"size {n}")
             with LoadWatch() as size_load:
                 r = run_size(n, workdir=workdir, seed=args.seed, n_queries=args.queries,
                              qps_seconds=args.qps_seconds, client=n in client_sizes,
                              client_queries=args.client_queries,
-                             quantization=args.quantization, e2e_embedder=e2e, e2e_queries=args.e2e_queries)
+                             quantization=args.quantization, e2e_embedder=e2e, e2e_queries=args.e2e_queries,
+                             sentence_rows=args.sentence_rows)
             r["load"] = size_load.summary()
-            q = r["quantization"]
-            res["sizes"] = [x for x in res["sizes"] if not (x["size"] == n and x.get("quantization") == q)] + [r]
+            res["sizes"] = [x for x in res["sizes"] if _key(x) != _key(r)] + [r]
             json_path.write_text(json.dumps(res, indent=1, default=str))  # partial results survive a kill
         if e2e is not None and not args.no_corpus and args.probe is None:
             log("end to end on the sample corpus")

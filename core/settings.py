@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         True,
         description="A new index also embeds each chunk's sentences, and search ranks chunks by "
         "(1 - w) x chunk similarity + w x best sentence similarity (w = CCASSIST_SENTENCE_WEIGHT): XQuAD dense "
-        "MRR@10 across languages +0.03 (bench/retrieval.py) at ~1.8x the encoder time of ingest. An index "
+        "MRR@10 across languages +0.03 (bench/retrieval.py) at ~2.4x the ingest time (bench/ingest.py). An index "
         "built without them keeps working (chunk vectors only); false = faster ingest",
     )
     sentence_weight: float = Field(
@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     )
     sentence_max_units: int = Field(
         24, ge=2, description="Most sentence vectors per chunk; longer chunks join neighbouring sentences"
+    )
+    sentence_candidates: int = Field(
+        200, ge=0,
+        description="Chunks found by their chunk vector that the sentence vectors then rerank (the sentence rows "
+        "have no HNSW graph of their own: it made the index build 10x slower and larger, bench/search.py); "
+        "0 = search the sentence rows themselves (a full scan on an index built since)",
     )
 
     chunk_size: int = Field(320, description="Target chunk size in tokens (llama-index SentenceSplitter)")

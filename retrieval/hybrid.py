@@ -7,8 +7,9 @@ the dense model's good hits down. We therefore split the sparse side by
 document language inside the engine:
 
 - one dense prefetch over everything (the multilingual model bridges languages);
-  on an index with sentence vectors it searches them, so a chunk scores
-  (1 - w) x its own similarity + w x its best sentence's (core/sentence_vectors.py),
+  on an index with sentence vectors it reranks the ``sentence_candidates`` nearest
+  chunks by them, so a chunk scores (1 - w) x its own similarity + w x its best
+  sentence's (core/sentence_vectors.py),
 - one sparse prefetch restricted to documents in the query's language, weight
   ``sparse_weight``,
 - one sparse prefetch per other indexed language, the query stemmed with *that*
@@ -92,8 +93,10 @@ class HybridSearcher:
         out: list[Prefetch] = []
         t0 = time.perf_counter()
         if mode in ("hybrid", "dense"):
-            using = SENTENCES if self.store.sentence_weight is not None else DENSE
-            out.append(Prefetch(using, self.embedder.embed_query(query), limit=s.prefetch_limit, weight=s.dense_weight))
+            sentences = self.store.sentence_weight is not None
+            out.append(Prefetch(SENTENCES if sentences else DENSE, self.embedder.embed_query(query),
+                                limit=s.prefetch_limit, weight=s.dense_weight,
+                                candidates=s.sentence_candidates if sentences else None))
         self.last_timing.embed_ms = (time.perf_counter() - t0) * 1000
         if mode == "sparse":
             out.append(Prefetch("sparse", self.sparse.encode_query(query, qlang), limit=s.prefetch_limit))

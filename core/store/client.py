@@ -83,6 +83,12 @@ def _query_vector(pf: Prefetch) -> Any:
     return _vector(pf.vector) if isinstance(pf.vector, SparseVec) else dense_query(pf)
 
 
+def _prefetch(pf: Prefetch) -> models.Prefetch:
+    inner = pf.candidate_prefetch()
+    return models.Prefetch(query=_query_vector(pf), using=pf.using, limit=pf.limit, filter=_filter(pf.filter),
+                           prefetch=_prefetch(inner) if inner else None)
+
+
 def _quantization(kind: str) -> models.ScalarQuantization | models.BinaryQuantization | None:
     """The server-side twin of the Edge store's quantisation: quantised vectors in RAM, originals on disk."""
     if kind == "int8":
@@ -166,9 +172,11 @@ class ClientStore(Store):
         on_disk = self.quantization != "none" or None
         vectors = {DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)}
         if sentence_weight is not None:  # dot product and MaxSim: core/sentence_vectors.py
+            # Reranks chunk-vector candidates (Prefetch.candidates): no graph, rows on disk.
             vectors[SENTENCES] = models.VectorParams(
-                size=dim, distance=models.Distance.DOT, on_disk=on_disk, datatype=models.Datatype.FLOAT16,
+                size=dim, distance=models.Distance.DOT, on_disk=True, datatype=models.Datatype.FLOAT16,
                 multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
+                hnsw_config=models.HnswConfigDiff(m=0),
             )
         try:
             self._call(
@@ -238,10 +246,12 @@ class ClientStore(Store):
         with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
+            inner = pf.candidate_prefetch()
             response = self._call(
                 lambda: self.client.query_points(
                     self.collection, query=_query_vector(pf), using=pf.using, limit=limit,
                     query_filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
+                    prefetch=_prefetch(inner) if inner else None,
                 )
             )
         else:
@@ -250,10 +260,7 @@ class ClientStore(Store):
                 if fusion == "rrf"
                 else models.FusionQuery(fusion=models.Fusion.DBSF)
             )
-            request_prefetch = [
-                models.Prefetch(query=_query_vector(pf), using=pf.using, limit=pf.limit, filter=_filter(pf.filter))
-                for pf in prefetches
-            ]
+            request_prefetch = [_prefetch(pf) for pf in prefetches]
             response = self._call(
                 lambda: self.client.query_points(
                     self.collection, prefetch=request_prefetch, query=fused, limit=limit,

@@ -83,12 +83,18 @@ def _vector_params(dim: int, quantization: str, *, multivector: bool = False) ->
 
     The sentence multivector is compared by dot product (its rows are not unit-length by design,
     core/sentence_vectors.py) with MaxSim over the rows, and stored as float16: a chunk has a dozen
-    rows, and half the bytes change a score by ~1e-4.
+    rows, and half the bytes change a score by ~1e-4. It only reranks the chunk vector's candidates
+    (``Prefetch.candidates``), so it has no HNSW graph and stays on disk: a query reads the rows of its
+    candidates alone.
     """
     kind: dict[str, Any] = {"size": dim, "distance": qe.Distance.Cosine}
     if multivector:
-        kind = {"size": dim, "distance": qe.Distance.Dot, "datatype": qe.VectorStorageDatatype.Float16,
-                "multivector_config": qe.MultiVectorConfig(comparator=qe.MultiVectorComparator.MaxSim)}
+        return qe.EdgeVectorParams(
+            size=dim, distance=qe.Distance.Dot, datatype=qe.VectorStorageDatatype.Float16,
+            multivector_config=qe.MultiVectorConfig(comparator=qe.MultiVectorComparator.MaxSim),
+            hnsw_config=qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000),
+            memory=qe.Memory.Cold,
+        )
     if quantization == "none":
         return qe.EdgeVectorParams(**kind)
     quant: Any = {
@@ -189,7 +195,9 @@ class EdgeStore(Store):
             self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(flt)))
 
     def _prefetch(self, pf: Prefetch) -> qe.Prefetch:
-        return qe.Prefetch(limit=pf.limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using), filter=_filter(pf.filter))
+        inner = pf.candidate_prefetch()
+        return qe.Prefetch(limit=pf.limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using),
+                           filter=_filter(pf.filter), prefetches=[self._prefetch(inner)] if inner else None)
 
     def query(
         self,
@@ -206,9 +214,11 @@ class EdgeStore(Store):
         with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
+            inner = pf.candidate_prefetch()
             request = qe.QueryRequest(
                 limit=limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using),
                 filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
+                prefetches=[self._prefetch(inner)] if inner else None,
             )
         else:
             fused = (

@@ -56,10 +56,13 @@ def test_encoder_worker_tiny() -> None:
     assert row["n"] == 4 and _finite(row["passages_per_s"]) and _finite(row["cpu_ms_per_passage"])
 
 
-def test_search_bench_tiny(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sentence_rows", [0, 4])
+def test_search_bench_tiny(tmp_path: Path, sentence_rows: int) -> None:
     r = search_bench.run_size(300, workdir=tmp_path, seed=2, n_queries=12, qps_seconds=0.2, client=True,
-                              client_queries=3, quantization=None, e2e_embedder=None, e2e_queries=0)
+                              client_queries=3, quantization=None, e2e_embedder=None, e2e_queries=0,
+                              sentence_rows=sentence_rows)
     assert r["build"]["points"] == 300
+    assert r["dense_recall"]["vector"] == ("sentences" if sentence_rows else "dense")
     for key in ("no_filter", "filtered"):
         assert r["engine"][key]["n"] == 12 and _finite(r["engine"][key]["p95"])
         assert r["client"][key]["n"] == 3

@@ -143,3 +143,41 @@ def test_switching_sentence_vectors_off_builds_and_searches_a_chunk_only_index(t
         assert hits[0].score == pytest.approx(float(np.asarray(chunk.dense) @ q), abs=1e-3)  # cosine of the chunk alone
     finally:
         services.close()
+
+
+def test_candidates_are_the_nearest_chunks_reranked_by_their_sentences(tmp_path: Path, engine: str) -> None:
+    """The product's query: the chunk vector picks the candidates, the sentence rows order them by the mix."""
+    rng = np.random.default_rng(11)
+    store = open_store(make_settings(tmp_path, engine))
+    store.ensure(DIM, sentence_weight=0.5)
+    chunks = _unit(rng, 30)
+    sentences = [_unit(rng, 4) for _ in range(30)]
+    q = _unit(rng)
+    nearest = [int(i) for i in np.argsort(-(chunks @ q))[:8]]
+    sentences[nearest[7]][0] = q  # the eighth-nearest chunk holds the sentence the query asks about
+    store.upsert([
+        PointData(id=str(uuid.UUID(int=i + 1)), dense=chunks[i], sparse=SparseVec([1], [1.0]),
+                  payload={"kind": "chunk", "i": i}, sentences=sentence_multivector(chunks[i], sentences[i], 0.5))
+        for i in range(30)
+    ])
+
+    def mix(i: int) -> float:
+        return 0.5 * float(chunks[i] @ q) + 0.5 * float(np.max(sentences[i] @ q))
+
+    by_mix = sorted(nearest, key=mix, reverse=True)
+    assert by_mix[0] == nearest[7]
+    for prefetches in ([Prefetch(SENTENCES, q, limit=8, candidates=8)],
+                       [Prefetch(SENTENCES, q, limit=8, candidates=8), Prefetch("sparse", SparseVec([2], [1.0]))]):
+        hits = store.query(prefetches, limit=8)
+        assert [h.payload["i"] for h in hits] == by_mix
+    hits = store.query([Prefetch(SENTENCES, q, limit=3, candidates=8)], limit=3)
+    assert [h.payload["i"] for h in hits] == by_mix[:3]
+    for h in hits:
+        assert h.score == pytest.approx(mix(h.payload["i"]), abs=1e-3)
+    # A filter applies to the candidate search: the nearest chunks among those that pass it.
+    from core.filters import Filter, Range
+
+    hits = store.query([Prefetch(SENTENCES, q, limit=5, candidates=5)], limit=5,
+                       filter=Filter(must=[Range("i", gte=15)]))
+    assert sorted(h.payload["i"] for h in hits) == sorted(int(i) + 15 for i in np.argsort(-(chunks[15:] @ q))[:5])
+    store.close()
