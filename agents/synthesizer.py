@@ -346,14 +346,20 @@ class LLMSynthesizer(Synthesizer):
         """
         terms = content_terms(" ".join([question, *(t for ts in research.key_terms.values() for t in ts)]))
         terms += re.findall(r"\d+", question)  # "for 2030 and for 2035" picks those clauses of a timeline
-        # A list of places is the answer itself: it gets twice the room.
-        budget = self.prompt_chars * (2 if any(s.list_of for s in plan.sub_questions) else 1)
+        # A list of places is the answer itself: it gets twice the room, and its clauses are not cut
+        # (the question's words are in the list's first clause, the other places in the rest).
+        list_question = any(s.list_of for s in plan.sub_questions)
+        budget = self.prompt_chars * (2 if list_question else 1)
         picked: list[tuple[Candidate, str]] = []
+        quoted: set[str] = set()
         used = 0
         for cand in chosen or ranked[:2]:
-            text = focus(cand.text, terms)
+            text = cand.text if list_question else focus(cand.text, terms)
+            if text in quoted:  # overlapping chunks hold the same sentence: quote it once
+                continue
             if picked and used + len(text) > budget:
                 continue
+            quoted.add(text)
             picked.append((cand, text))
             used += len(text) + 1
         by_number = {e.n: e for e in research.evidence}

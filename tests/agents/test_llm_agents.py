@@ -187,3 +187,26 @@ def test_contact_details_are_addresses_and_phone_numbers_not_year_ranges() -> No
     for contact in ("Telefon +49 228 555 0140.", "Tel. 0228 555-0140.", "Tel. (0228) 555 0140.",
                     "E-Mail lena.brandt@example.org."):
         assert lacks("Ansprechpartnerin ist Dr. Lena Brandt, " + contact) is None, contact
+
+
+TANDEMS = ("Die Jury hat am 26. Juni 2026 sechs Tandems für den Lernprozess ausgewählt: Bonn – Kisumu (Kenia): "
+           "zweite Phase des Dunga-Feuchtgebiets, Pegelmessung; Hamburg – Mombasa (Kenia): grüne Entwässerung in "
+           "Kisauni; Jena – Cuenca (Ecuador): Renaturierung der Ufer des Tomebamba; Leipzig – Da Nang (Vietnam): "
+           "Retentionsflächen in Wohngebieten; Kiel – Saint-Louis (Senegal): Dünenbepflanzung als Küstenschutz; "
+           "Mannheim – Amman (Jordanien): Regenwassernutzung für Straßenbäume.")
+
+
+def test_a_list_question_quotes_the_whole_list_once() -> None:
+    """The question's words are in a list's first clause, the other places in the rest: no clause is cut,
+    and a sentence that two overlapping chunks both hold is quoted once."""
+    question = "Which partner cities take part in the learning process with their tandems?"
+    plan = RulePlanner().plan(question, today=TODAY)
+    assert plan.sub_questions[0].list_of
+    research = Research(evidence=[evidence(1, TANDEMS, title="Strategie", language="de"),
+                                  evidence(2, "Einleitung. " + TANDEMS, title="Strategie", language="de")],
+                        answered={0: True})
+    llm = FakeLLM(text="Mombasa [1].")
+    LLMSynthesizer(llm, ExtractiveSynthesizer(SentenceScorer())).synthesize(question, plan, research)  # type: ignore[arg-type]
+    user = llm.calls[0][1][1].content
+    for city in ("Kisumu", "Mombasa", "Cuenca", "Da Nang", "Saint-Louis", "Amman"):
+        assert user.count(city) == 1, city
