@@ -10,12 +10,14 @@ Engine part (synthetic, so that 500k chunks fit in minutes): 384-dim unit vector
 (one cluster per generated document, queries drawn near a cluster centre, see ``clustered_vector``) and
 the product's BM25 sparse vectors (``core.sparse.SparseEncoder``) of generated programme text
 (bench/corpus_gen.py), with the product's payload fields and payload indexes, in a real Qdrant Edge shard
-(``core.store.edge.EdgeStore``), HNSW built by ``store.optimize()``. Queries are the product's hybrid
+(``core.store.edge.EdgeStore``), HNSW built by ``store.optimize()``. Like the product's default index,
+each chunk also gets sentence vectors (``--sentence-rows``, 8 synthetic rows near the chunk's vector;
+0 = chunk vectors only), which rerank the dense prefetch's candidates. Queries are the product's hybrid
 request (``HybridSearcher.prefetches``: one dense prefetch, one sparse prefetch per indexed language,
 weighted RRF in the engine) with a random query vector and the BM25 vector of a generated question;
 the engine time is ``store.query`` alone. Reported: p50/p95/p99 with and without filters, facet latency,
 QPS with 1/4/16 concurrent callers, index size on disk, process RSS, and dense recall@10 of HNSW (and of
-quantised vectors, if asked) against exact search.
+quantised vectors, if asked; of the candidate rerank, with sentence vectors) against exact search.
 
 End-to-end part: ``HybridSearcher.search`` with the real default embedder (e5-small) on the same index
 (query language detection, query embedding, sparse encoding, engine, result building) and on an index

@@ -177,7 +177,10 @@ def test_candidates_are_the_nearest_chunks_reranked_by_their_sentences(tmp_path:
     # A filter applies to the candidate search: the nearest chunks among those that pass it.
     from core.filters import Filter, Range
 
-    hits = store.query([Prefetch(SENTENCES, q, limit=5, candidates=5)], limit=5,
-                       filter=Filter(must=[Range("i", gte=15)]))
-    assert sorted(h.payload["i"] for h in hits) == sorted(int(i) + 15 for i in np.argsort(-(chunks[15:] @ q))[:5])
+    late = Filter(must=[Range("i", gte=15)])
+    nearest_late = sorted(int(i) + 15 for i in np.argsort(-(chunks[15:] @ q))[:5])
+    for prefetches in ([Prefetch(SENTENCES, q, limit=5, candidates=5)],
+                       [Prefetch(SENTENCES, q, limit=5, candidates=5), Prefetch("sparse", SparseVec([2], [1.0]))]):
+        hits = store.query(prefetches, limit=5, filter=late)
+        assert sorted(h.payload["i"] for h in hits) == nearest_late
     store.close()
