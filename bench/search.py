@@ -82,7 +82,6 @@ FACET_FIELDS = ("doc_type", "language", "year", "countries", "topics")
 # -------------------------------------------------------------------------------------------- data
 
 
-SENTENCE_WEIGHT = 0.5  # the product's default CCASSIST_SENTENCE_WEIGHT
 CLUSTER_POINTS = 50  # synthetic chunks per topic cluster
 SPREAD = 1.0  # norm of a point's offset from its unit cluster centre: cos(point, centre) ≈ 0.71
 
@@ -103,6 +102,14 @@ def clustered_vector(rng: np.random.Generator, seed: int, cluster: int) -> np.nd
     return (vec / np.linalg.norm(vec)).astype(np.float32)
 
 
+def sentence_weight(rows: int) -> float | None:
+    """The weight an index with ``rows`` sentence rows per chunk is created with: the product's default
+    (``CCASSIST_SENTENCE_WEIGHT``); none for chunk vectors only."""
+    from core.settings import Settings
+
+    return Settings.model_fields["sentence_weight"].default if rows else None
+
+
 def synthetic_sentences(rng: np.random.Generator, chunk: np.ndarray, rows: int) -> np.ndarray | None:
     """A chunk's sentence multivector (core/sentence_vectors.py) with ``rows`` synthetic sentences near it.
 
@@ -115,7 +122,7 @@ def synthetic_sentences(rng: np.random.Generator, chunk: np.ndarray, rows: int) 
 
     sents = chunk[None, :] + rng.standard_normal((rows, DIM)) * (SPREAD / np.sqrt(DIM))
     sents /= np.linalg.norm(sents, axis=1, keepdims=True)
-    return sentence_multivector(chunk, sents, SENTENCE_WEIGHT)
+    return sentence_multivector(chunk, sents, sentence_weight(rows))
 
 
 def synthetic_batches(n: int, *, seed: int = 1, batch: int = 2000,
@@ -166,7 +173,7 @@ def edge_store(path: Path, quantization: str | None = None, sentence_rows: int =
     from core.store.edge import EdgeStore
 
     store = EdgeStore(path, quantization=quantization or "none")
-    store.ensure(DIM, sentence_weight=SENTENCE_WEIGHT if sentence_rows else None)
+    store.ensure(DIM, sentence_weight=sentence_weight(sentence_rows))
     return store
 
 
@@ -403,7 +410,7 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
         log(f"  qdrant-client in-process mode at {n}")
         cstore = ClientStore.from_url(":memory:", "bench")
         t0 = time.perf_counter()
-        cstore.ensure(DIM, sentence_weight=SENTENCE_WEIGHT if sentence_rows else None)
+        cstore.ensure(DIM, sentence_weight=sentence_weight(sentence_rows))
         for batch in synthetic_batches(n, seed=seed, sentence_rows=sentence_rows):
             cstore.upsert(batch)
         build_s = time.perf_counter() - t0

@@ -18,7 +18,6 @@ import argparse
 import sys
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -61,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         sentences[lang] = [flat[a:b] for a, b in pairwise(starts)]
         query[lang] = vectors(args.embedder, [q["question"] for q in data.questions[lang]], "q", args.cache)
     rows = {}
+    scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for qlang, dlang in PAIRS:
         gold = np.array([ids.index(q["para_id"]) for q in data.questions[qlang]])
         whole = query[qlang] @ chunk[dlang].T
         best = best_sentence(query[qlang], sentences[dlang], chunk[dlang])
+        scores[qlang, dlang] = gold, whole, best
         for w in WEIGHTS:
             sim = (1 - w) * whole + w * best
             for split, keep in (("dev", gold < half), ("test", gold >= half)):
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
           f"0-{half - 1}, test = {half}-{len(ids) - 1}; w = 0 is the chunk vector alone, w = 1 the best sentence "
           f"alone. Chosen on dev: **w = {chosen}**.\n")
     print_table(WEIGHTS, rows, chosen)
-    print_rerank_table(chunk, sentences, query, ids, data, chosen)
+    print_rerank_table(scores, chosen)
     return 0
 
 
@@ -89,16 +90,17 @@ def rerank(whole: np.ndarray, mix: np.ndarray, candidates: int) -> np.ndarray:
     return out
 
 
-def print_rerank_table(chunk: dict, sentences: dict, query: dict, ids: list[str], data: Any, w: float) -> None:
-    """Dense MRR@10 (all questions) when the sentence rows rerank only the N nearest paragraphs by chunk vector."""
+def print_rerank_table(scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]], w: float) -> None:
+    """Dense MRR@10 (all questions) when the sentence rows rerank only the N nearest paragraphs by chunk vector.
+
+    ``scores`` holds, per language pair, the gold paragraph of each question, the chunk similarities and
+    the best-sentence similarities that the weight table used."""
     sizes = (5, 10, 20, 50)
     print(f"\n## Reranking the N nearest by chunk vector (w = {w}, all questions)\n")
     print("| pair | chunk vector only | " + " | ".join(f"rerank N={n}" for n in sizes) + " | every paragraph's rows |")
     print("|---|---|" + "---|" * len(sizes) + "---|")
-    for qlang, dlang in PAIRS:
-        gold = np.array([ids.index(q["para_id"]) for q in data.questions[qlang]])
-        whole = query[qlang] @ chunk[dlang].T
-        mix = (1 - w) * whole + w * best_sentence(query[qlang], sentences[dlang], chunk[dlang])
+    for (qlang, dlang), (gold, whole, best) in scores.items():
+        mix = (1 - w) * whole + w * best
         cells = [f"{mrr_at_10(rerank(whole, mix, n), gold):.3f}" for n in sizes]
         print(f"| {qlang}->{dlang} | {mrr_at_10(whole, gold):.3f} | " + " | ".join(cells) +
               f" | {mrr_at_10(mix, gold):.3f} |")

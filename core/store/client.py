@@ -84,9 +84,14 @@ def _query_vector(pf: Prefetch) -> Any:
 
 
 def _prefetch(pf: Prefetch) -> models.Prefetch:
-    inner = pf.candidate_prefetch()
     return models.Prefetch(query=_query_vector(pf), using=pf.using, limit=pf.limit, filter=_filter(pf.filter),
-                           prefetch=_prefetch(inner) if inner else None)
+                           prefetch=_candidates(pf))
+
+
+def _candidates(pf: Prefetch) -> models.Prefetch | None:
+    """The chunk-vector search a sentences prefetch reranks, as the server's nested prefetch."""
+    inner = pf.candidate_prefetch()
+    return _prefetch(inner) if inner else None
 
 
 def _quantization(kind: str) -> models.ScalarQuantization | models.BinaryQuantization | None:
@@ -246,12 +251,11 @@ class ClientStore(Store):
         with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
-            inner = pf.candidate_prefetch()
             response = self._call(
                 lambda: self.client.query_points(
                     self.collection, query=_query_vector(pf), using=pf.using, limit=limit,
                     query_filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
-                    prefetch=_prefetch(inner) if inner else None,
+                    prefetch=_candidates(pf),
                 )
             )
         else:

@@ -195,9 +195,13 @@ class EdgeStore(Store):
             self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(flt)))
 
     def _prefetch(self, pf: Prefetch) -> qe.Prefetch:
-        inner = pf.candidate_prefetch()
         return qe.Prefetch(limit=pf.limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using),
-                           filter=_filter(pf.filter), prefetches=[self._prefetch(inner)] if inner else None)
+                           filter=_filter(pf.filter), prefetches=self._candidates(pf))
+
+    def _candidates(self, pf: Prefetch) -> list[qe.Prefetch] | None:
+        """The chunk-vector search a sentences prefetch reranks, as the engine's nested prefetch."""
+        inner = pf.candidate_prefetch()
+        return [self._prefetch(inner)] if inner else None
 
     def query(
         self,
@@ -214,11 +218,10 @@ class EdgeStore(Store):
         with_payload: bool | list[str] = True if payload is None else list(payload)
         if len(prefetches) == 1:
             pf = prefetches[0]
-            inner = pf.candidate_prefetch()
             request = qe.QueryRequest(
                 limit=limit, query=qe.Query.Nearest(_query_vector(pf), using=pf.using),
                 filter=_filter(all_of(filter, pf.filter)), with_payload=with_payload,
-                prefetches=[self._prefetch(inner)] if inner else None,
+                prefetches=self._candidates(pf),
             )
         else:
             fused = (

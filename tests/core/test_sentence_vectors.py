@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from api.services import Services
+from core.filters import Filter, Range
 from core.sentence_vectors import sentence_multivector, sentence_units
 from core.sparse import SparseVec
 from core.store import SENTENCES, PointData, Prefetch, open_store
@@ -175,8 +176,6 @@ def test_candidates_are_the_nearest_chunks_reranked_by_their_sentences(tmp_path:
     for h in hits:
         assert h.score == pytest.approx(mix(h.payload["i"]), abs=1e-3)
     # A filter applies to the candidate search: the nearest chunks among those that pass it.
-    from core.filters import Filter, Range
-
     late = Filter(must=[Range("i", gte=15)])
     nearest_late = sorted(int(i) + 15 for i in np.argsort(-(chunks[15:] @ q))[:5])
     for prefetches in ([Prefetch(SENTENCES, q, limit=5, candidates=5)],
