@@ -36,6 +36,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,10 +258,16 @@ def _point_id(lang: str, para_id: str) -> str:
 
 
 def build_index(name: str, tmp: Path, dim: int, rows: list[tuple[str, dict[str, Any], np.ndarray, Any, Any]],
-                weight: float | None = None) -> Index:
-    """A Qdrant Edge shard with one point per paragraph; rows = (language, paragraph, dense, sparse, sentences)."""
+                weight: float | None = None, quantization: str | None = None) -> Index:
+    """A Qdrant Edge shard with one point per paragraph; rows = (language, paragraph, dense, sparse, sentences).
+
+    With a ``quantization`` the shard gets a 1 KB indexing threshold: the engine quantises only indexed
+    segments (the sentence rows' int8 copies too), and at the default threshold these few hundred
+    paragraphs are searched on their original vectors.
+    """
     t0 = time.perf_counter()
-    store = EdgeStore(tmp / name)
+    store = EdgeStore(tmp / name, quantization=quantization or "none",
+                      indexing_threshold_kb=None if quantization is None else 1)
     store.ensure(dim, sentence_weight=weight)
     create_s = time.perf_counter() - t0
     points = [
@@ -348,12 +355,16 @@ def run_bench(
     base_settings: Settings | None = None,
     timing_only: bool = False,
     compare_sentences: bool = False,
+    compare_quantization: Sequence[str] = (),
     log: Any = _log,
 ) -> dict[str, Any]:
     """Run the benchmark and return everything as a JSON-able dict (see ``render_markdown``).
 
     ``timing_only`` measures ingest throughput and query latency only (no BM25, quality runs or sweep),
     for re-measuring timings on a quieter machine and merging them into an earlier result.
+    ``compare_quantization`` (e.g. ``["none", "int8"]``) rebuilds each embedder's indexes from the same
+    vectors with each ``CCASSIST_QUANTIZATION``, indexed as a large index would be (so quantised), and
+    measures quality again; ``none`` quantises the sentence rows alone.
     """
     if quick and n_paragraphs is None:
         n_paragraphs = QUICK_PARAGRAPHS
@@ -469,29 +480,24 @@ def run_bench(
             log(f"[{key}] indexes built: " + ", ".join(f"{k}={v.info['points']}" for k, v in indexes.items()))
 
             cached = CachedQueryEmbedder(raw)
-            results: dict[str, dict[str, Any]] = {}
             engine_ms: list[float] = []
-            for sname in ([] if timing_only else names):
-                qlang, iname = SETTINGS[sname]
-                index = indexes[iname]
-                searcher = _searcher(settings, index.store, cached, sparse)
-                qs = data.questions[qlang]
-                gold = [q["para_id"] for q in qs]
-                res: dict[str, Any] = {"bm25": bm25[sname]}
-                for mode in ("sparse", "dense", "hybrid"):
-                    ranked, langs_seen = [], []
-                    for q in qs:
-                        hits, ql = searcher.search_hits(q["question"], k=TOP, mode=mode, language=None)
-                        ranked.append(_doc_ids(hits))
-                        langs_seen.append(ql)
-                        if mode == "hybrid":
-                            engine_ms.append(searcher.last_timing.query_ms)
-                    res[mode] = metrics(ranked, gold)
-                    if mode == "hybrid":
-                        res[mode]["detected_language_correct"] = round(
-                            sum(x == qlang for x in langs_seen) / max(1, len(langs_seen)), 4)
-                results[sname] = res
-                log(f"[{key}] {sname}: " + "  ".join(f"{m} MRR {res[m]['mrr@10']:.3f}" for m in MODES))
+            quality_names = [] if timing_only else names
+            results = quality(settings, indexes, quality_names, data, cached, sparse, bm25, engine_ms,
+                              lambda msg, key=key: log(f"[{key}] {msg}"))
+            quantized: dict[str, Any] = {}
+            for quant in compare_quantization if quality_names else ():
+                q_indexes = {iname: build_index(f"{iname}-{quant}", tmp, raw.dim, rows["de"] + rows["en"]
+                                                if iname == "mixed" else rows[iname], weight, quant)
+                             for iname in sorted(needed)}
+                try:
+                    quantized[quant] = {
+                        "indexes": {k: v.info for k, v in q_indexes.items()},
+                        "results": quality(settings, q_indexes, quality_names, data, cached, sparse, bm25, [],
+                                           lambda msg, tag=f"{key}, {quant}": log(f"[{tag}] {msg}")),
+                    }
+                finally:
+                    for index in q_indexes.values():
+                        index.store.close()
 
             # ---- latency: bare embedder (no cache), mixed index, both question languages
             lat_index = indexes["mixed"]
@@ -529,6 +535,8 @@ def run_bench(
 
             entry: dict[str, Any] = {"name": raw.name, "dim": raw.dim, "ingest": ingest, "results": results,
                                      "latency": latency}
+            if quantized:
+                entry["quantized"] = quantized
             entry["targets"] = _targets(results)
             entry["hybrid_vs_best_single"] = _hybrid_vs_best(results)
 
@@ -543,6 +551,37 @@ def run_bench(
     if sweep and not timing_only and sweep_embedder in out["embedders"]:
         out["recommendation"] = recommend(out["embedders"][sweep_embedder]["sweep"], base_settings_dump)
     return out
+
+
+def quality(settings: Settings, indexes: dict[str, Index], names: list[str], data: Any,
+            embedder: CachedQueryEmbedder, sparse: SparseEncoder, bm25: dict[str, dict[str, Any]],
+            engine_ms: list[float], log: Any) -> dict[str, dict[str, Any]]:
+    """Every question of each setting in ``names`` through sparse, dense and hybrid search: metrics per mode.
+
+    ``engine_ms`` collects the engine time of each hybrid query.
+    """
+    results: dict[str, dict[str, Any]] = {}
+    for sname in names:
+        qlang, iname = SETTINGS[sname]
+        searcher = _searcher(settings, indexes[iname].store, embedder, sparse)
+        qs = data.questions[qlang]
+        gold = [q["para_id"] for q in qs]
+        res: dict[str, Any] = {"bm25": bm25[sname]}
+        for mode in ("sparse", "dense", "hybrid"):
+            ranked, langs_seen = [], []
+            for q in qs:
+                hits, ql = searcher.search_hits(q["question"], k=TOP, mode=mode, language=None)
+                ranked.append(_doc_ids(hits))
+                langs_seen.append(ql)
+                if mode == "hybrid":
+                    engine_ms.append(searcher.last_timing.query_ms)
+            res[mode] = metrics(ranked, gold)
+            if mode == "hybrid":
+                res[mode]["detected_language_correct"] = round(
+                    sum(x == qlang for x in langs_seen) / max(1, len(langs_seen)), 4)
+        results[sname] = res
+        log(f"{sname}: " + "  ".join(f"{m} MRR {res[m]['mrr@10']:.3f}" for m in MODES))
+    return results
 
 
 def _targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -718,6 +757,20 @@ def render_markdown(res: dict[str, Any], command: str) -> str:
             a, c = h["recall@5"], h["mrr@10"]
             lines.append(f"| {sname} | {a['hybrid']:.3f} / {a['best_single']:.3f} ({a['best_mode']}) | {_mark(a['ok'])} | "
                          f"{c['hybrid']:.3f} / {c['best_single']:.3f} ({c['best_mode']}) | {_mark(c['ok'])} |")
+        for quant, qr in e.get("quantized", {}).items():
+            chunk = "float32" if quant == "none" else quant
+            lines += ["", (f"Indexed as a large index is (`CCASSIST_QUANTIZATION={quant}`: chunk vectors {chunk}, "
+                           "sentence rows scored on int8 copies; the indexes are rebuilt from the same vectors with a "
+                           "1 KB indexing threshold, since the engine quantises only indexed segments and the run "
+                           "above, at the default threshold, searched the original vectors), against the run above:"),
+                      "",
+                      "| setting | mode | R@1 | R@5 | MRR@10 | R@1 unquantised | R@5 unquantised | MRR@10 unquantised |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for sname, r in qr["results"].items():
+                for mode in ("dense", "hybrid"):
+                    x, base = r[mode], e["results"][sname][mode]
+                    lines.append(f"| {sname} | {mode} | {x['recall@1']:.3f} | {x['recall@5']:.3f} | {x['mrr@10']:.3f} | "
+                                 f"{base['recall@1']:.3f} | {base['recall@5']:.3f} | {base['mrr@10']:.3f} |")
         det = {s: r["hybrid"].get("detected_language_correct") for s, r in e["results"].items()}
         lines += ["", "Detected query language correct (hybrid runs): "
                   + ", ".join(f"{s} {v:.4f}" for s, v in det.items() if v is not None)]
@@ -923,6 +976,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sweep", action="store_true", help="skip the fusion sweep")
     parser.add_argument("--compare-sentence-vectors", action="store_true",
                         help="also run each embedder with sentence vectors switched the other way (CCASSIST_SENTENCE_VECTORS)")
+    parser.add_argument("--compare-quantization", default="", metavar="KINDS",
+                        help="comma-separated CCASSIST_QUANTIZATION values (none, int8, binary) to measure quality "
+                        "with too, on indexes rebuilt from the same vectors and indexed (so quantised) as a large "
+                        "index is; none = sentence rows int8 only")
     parser.add_argument("--latency-questions", type=int, default=300)
     parser.add_argument("--out", default="bench/results/retrieval.md", help="markdown output; JSON goes next to it")
     parser.add_argument("--timing-only", metavar="JSON", help="measure ingest throughput and query latency only "
@@ -946,7 +1003,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(__file__, Path.cwd())] + (argv if argv is not None else sys.argv[1:]))
     res = run_bench([e.strip() for e in args.embedders.split(",") if e.strip()], quick=args.quick,
                     n_paragraphs=args.paragraphs, sweep=not args.no_sweep, latency_questions=args.latency_questions,
-                    compare_sentences=args.compare_sentence_vectors)
+                    compare_sentences=args.compare_sentence_vectors,
+                    compare_quantization=[q.strip() for q in args.compare_quantization.split(",") if q.strip()])
     res["command"] = command
     md = render_markdown(res, command)
     print(md)

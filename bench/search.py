@@ -726,7 +726,7 @@ def render(res: dict[str, Any]) -> str:
             out.append("| index | embedder | search p50 / p95 / p99 | of which query embedding p50 / p95 / p99 |")
             out.append("|---|---|---|---|")
             for r in e2e:
-                out.append(f"| {r['size']} synthetic chunks | {r['e2e']['embedder']} | {_lat(r['e2e']['search'])} | "
+                out.append(f"| {r['size']} synthetic chunks ({_setup(r)}) | {r['e2e']['embedder']} | {_lat(r['e2e']['search'])} | "
                            f"{_lat(r['e2e']['query_embedding'])} |")
             c = res.get("corpus_e2e")
             if c:
@@ -738,12 +738,12 @@ def render(res: dict[str, Any]) -> str:
         cl = [r for r in rows if "client" in r]
         if cl:
             out.append("## qdrant-client in-process mode (numpy brute force) vs Qdrant Edge\n")
-            out.append("| chunks | client hybrid | client filtered | Edge hybrid | ratio p50 (client / Edge) | "
-                       "ratio p50 filtered |")
-            out.append("|---|---|---|---|---|---|")
+            out.append("| chunks | quantisation, vectors | client hybrid | client filtered | Edge hybrid | "
+                       "ratio p50 (client / Edge) | ratio p50 filtered |")
+            out.append("|---|---|---|---|---|---|---|")
             for r in cl:
                 c = r["client"]
-                out.append(f"| {r['size']} | {_lat(c['no_filter'])} | {_lat(c['filtered'])} | "
+                out.append(f"| {r['size']} | {_setup(r)} | {_lat(c['no_filter'])} | {_lat(c['filtered'])} | "
                            f"{_lat(r['engine']['no_filter'])} | {c['ratio_p50']} | {c['ratio_p50_filtered']} |")
             out.append("")
     if res.get("probes"):

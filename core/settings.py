@@ -30,8 +30,9 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded Qdrant Edge")
     quantization: Literal["none", "int8", "binary"] = Field(
         "none",
-        description="Dense vectors of a new index: int8/binary keep quantised vectors in RAM and the originals on "
-        "disk (500k chunks with int8: 1.9 GiB RSS serving, recall@10 0.98; bench/results/search.md)",
+        description="Chunk vectors of a new index: int8/binary keep quantised vectors in RAM and the originals on "
+        "disk (500k chunks with int8: 3.0 GiB RSS serving with sentence vectors, 1.9 GiB without; "
+        "bench/results/search.md). Sentence rows are scored on int8 copies whatever this says",
     )
     qdrant_api_key: str | None = Field(None, description="API key of the Qdrant server")
     qdrant_prefer_grpc: bool = Field(False, description="Use gRPC to talk to the Qdrant server")

@@ -177,11 +177,13 @@ class ClientStore(Store):
         on_disk = self.quantization != "none" or None
         vectors = {DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, on_disk=on_disk)}
         if sentence_weight is not None:  # dot product and MaxSim: core/sentence_vectors.py
-            # Reranks chunk-vector candidates (Prefetch.candidates): no graph, rows on disk.
+            # Reranks chunk-vector candidates (Prefetch.candidates): no graph, float16 rows on disk,
+            # scored on int8 copies in RAM (as in the Edge store, core/store/edge.py).
             vectors[SENTENCES] = models.VectorParams(
                 size=dim, distance=models.Distance.DOT, on_disk=True, datatype=models.Datatype.FLOAT16,
                 multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
                 hnsw_config=models.HnswConfigDiff(m=0),
+                quantization_config=_quantization("int8"),
             )
         try:
             self._call(

@@ -28,7 +28,7 @@ def test_metrics_counts_first_occurrence_and_misses() -> None:
 @pytest.fixture(scope="module")
 def quick_result() -> dict:
     return run_bench(["e5-small"], quick=True, n_paragraphs=N_PARAGRAPHS, sweep=False, latency_questions=40,
-                     log=lambda _msg: None)
+                     compare_quantization=["int8"], log=lambda _msg: None)
 
 
 def test_quick_bench_structure(quick_result: dict) -> None:
@@ -54,9 +54,16 @@ def test_quick_bench_structure(quick_result: dict) -> None:
         assert lat["n"] == 40 and 0 < lat["p50_ms"] <= lat["p95_ms"]
     assert 0 < e["latency"]["hybrid_engine_only"]["p50_ms"] <= e["latency"]["hybrid"]["p50_ms"]
     assert res["language_detection"]["de"]["n"] == n_q
+    # The int8 indexes are rebuilt from the same vectors, indexed and quantised, and rank nearly alike.
+    quantized = e["quantized"]["int8"]
+    assert quantized["indexes"]["mixed"]["indexed_vectors"] > e["ingest"]["indexes"]["mixed"]["indexed_vectors"]
+    for sname, r in quantized["results"].items():
+        assert r["hybrid"]["n"] == n_q
+        assert abs(r["hybrid"]["mrr@10"] - e["results"][sname]["hybrid"]["mrr@10"]) < 0.03, sname
     # Rendering and JSON must not choke on the result.
     md = render_markdown(res, "pytest")
     assert "| de->de | **hybrid** |" in md and "en->mixed" in md
+    assert "`CCASSIST_QUANTIZATION=int8`" in md
     json.dumps(res)
 
 

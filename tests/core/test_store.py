@@ -593,6 +593,25 @@ def test_distributed_collection_settings_reach_the_server() -> None:
         fake.close()
 
 
+@pytest.mark.filterwarnings("ignore:Failed to obtain server version")
+def test_sentence_rows_reach_the_server_on_disk_with_int8_copies() -> None:
+    """A server collection's sentence multivector: float16 rows on disk, no graph, int8 copies in RAM (as in Edge)."""
+    fake = _FakeQdrant()
+    try:
+        store = open_store(Settings(qdrant_url=fake.url, collection="prod", qdrant_timeout_s=5))
+        store.ensure(384, sentence_weight=0.5)
+        store.close()
+        body = next(b for m, p, b in fake.requests if m == "PUT" and p == "/collections/prod_chunks")
+        rows = body["vectors"]["sentences"]
+        assert rows["multivector_config"] == {"comparator": "max_sim"}
+        assert (rows["distance"], rows["datatype"], rows["on_disk"]) == ("Dot", "float16", True)
+        assert rows["hnsw_config"] == {"m": 0}
+        assert rows["quantization_config"] == {"scalar": {"type": "int8", "quantile": 0.99, "always_ram": True}}
+        assert "quantization_config" not in body["vectors"]["dense"]  # CCASSIST_QUANTIZATION=none
+    finally:
+        fake.close()
+
+
 def test_quantised_index_finds_each_point_by_its_own_vector(tmp_path: Path, engine: str) -> None:
     """CCASSIST_QUANTIZATION=int8 (quantised vectors in RAM, originals on disk) still ranks a point's own vector first."""
     s = _open(tmp_path, engine, quantization="int8")
