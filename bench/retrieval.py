@@ -294,6 +294,14 @@ def build_index(name: str, tmp: Path, dim: int, rows: list[tuple[str, dict[str, 
                        **{k: v for k, v in info.extra.items()}})
 
 
+def build_indexes(names: list[str], tmp: Path, dim: int, rows: dict[str, list[Any]], weight: float | None,
+                  quantization: str | None = None) -> dict[str, Index]:
+    """The indexes ``names`` (a language, or ``mixed`` for both) from the same rows, named apart per quantisation."""
+    return {name: build_index(name if quantization is None else f"{name}-{quantization}", tmp, dim,
+                              rows["de"] + rows["en"] if name == "mixed" else rows[name], weight, quantization)
+            for name in names}
+
+
 def embed_paragraphs(raw: DenseEmbedder, texts: list[str], weight: float | None,
                      max_units: int) -> tuple[np.ndarray, list[Any], int]:
     """Paragraph vectors and, with a sentence weight, their sentence multivectors, in one encoder call as ingest does."""
@@ -472,10 +480,8 @@ def run_bench(
             rows = {lang: list(zip([lang] * len(vectors[lang]), data.corpus[lang], vectors[lang], sparse_docs[lang],
                                    multivectors[lang], strict=True))
                     for lang in LANGS}
-            needed = {SETTINGS[s][1] for s in names} | {"mixed"}
-            for iname in sorted(needed):
-                r = rows["de"] + rows["en"] if iname == "mixed" else rows[iname]
-                indexes[iname] = build_index(iname, tmp, raw.dim, r, weight)
+            needed = sorted({SETTINGS[s][1] for s in names} | {"mixed"})
+            indexes.update(build_indexes(needed, tmp, raw.dim, rows, weight))
             ingest["indexes"] = {k: v.info for k, v in indexes.items()}
             log(f"[{key}] indexes built: " + ", ".join(f"{k}={v.info['points']}" for k, v in indexes.items()))
 
@@ -486,9 +492,7 @@ def run_bench(
                               lambda msg, key=key: log(f"[{key}] {msg}"))
             quantized: dict[str, Any] = {}
             for quant in compare_quantization if quality_names else ():
-                q_indexes = {iname: build_index(f"{iname}-{quant}", tmp, raw.dim, rows["de"] + rows["en"]
-                                                if iname == "mixed" else rows[iname], weight, quant)
-                             for iname in sorted(needed)}
+                q_indexes = build_indexes(needed, tmp, raw.dim, rows, weight, quant)
                 try:
                     quantized[quant] = {
                         "indexes": {k: v.info for k, v in q_indexes.items()},

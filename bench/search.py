@@ -358,6 +358,14 @@ def dense_recall(store: Store, n_queries: int, seed: int, n_points: int, k: int 
             "candidates": candidates}
 
 
+def setup(n: int, quantization: str | None, sentence_rows: int) -> dict[str, Any]:
+    """The fields of a result row that say which index it measured (``_key`` and ``_setup`` read them)."""
+    from core.settings import Settings
+
+    return {"size": n, "quantization": quantization or "none", "sentence_rows": sentence_rows,
+            "sentence_candidates": Settings().sentence_candidates if sentence_rows else None}
+
+
 def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: float, client: bool,
              client_queries: int, quantization: str | None, e2e_embedder: Any | None, e2e_queries: int,
              sentence_rows: int = 0) -> dict[str, Any]:
@@ -365,9 +373,8 @@ def run_size(n: int, *, workdir: Path, seed: int, n_queries: int, qps_seconds: f
     from retrieval.hybrid import HybridSearcher
 
     settings = Settings(index_path=workdir, embedder="e5-small")
-    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "sentence_rows": sentence_rows,
-                           "sentence_candidates": settings.sentence_candidates if sentence_rows else None}
-    path = workdir / f"edge-{n}-{quantization or 'none'}-{sentence_rows}"
+    res = setup(n, quantization, sentence_rows)
+    path = workdir / f"edge-{n}-{res['quantization']}-{sentence_rows}"
     shutil.rmtree(path, ignore_errors=True)
     rss0 = rss_mib()
     store = edge_store(path, quantization, sentence_rows)
@@ -436,9 +443,8 @@ def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization:
     For sizes whose full run does not fit the session: what the build reached, at which rate, with
     which RSS, and whether the HNSW build finished, so the limit is measured rather than guessed.
     """
-    from core.settings import Settings
-
-    path = workdir / f"probe-{n}-{quantization or 'none'}-{sentence_rows}"
+    res = setup(n, quantization, sentence_rows)
+    path = workdir / f"probe-{n}-{res['quantization']}-{sentence_rows}"
     shutil.rmtree(path, ignore_errors=True)
     store = edge_store(path, quantization, sentence_rows)
     t0 = time.perf_counter()
@@ -453,10 +459,7 @@ def build_probe(n: int, *, workdir: Path, seed: int, max_s: float, quantization:
             log(f"  probe {progress[-1]}")
         if time.perf_counter() - t0 > max_s:
             break
-    res: dict[str, Any] = {"size": n, "quantization": quantization or "none", "sentence_rows": sentence_rows,
-                           "sentence_candidates": Settings().sentence_candidates if sentence_rows else None,
-                           "budget_s": max_s,
-                           "upserted": done, "upsert_s": round(time.perf_counter() - t0, 1), "progress": progress}
+    res |= {"budget_s": max_s, "upserted": done, "upsert_s": round(time.perf_counter() - t0, 1), "progress": progress}
     store.flush()
     if done >= n and time.perf_counter() - t0 < max_s:
         finished = threading.Event()

@@ -78,29 +78,34 @@ def _sparse(vec: SparseVec) -> qe.SparseVector:
     return qe.SparseVector(indices=list(vec.indices), values=[float(v) for v in vec.values])
 
 
-def _vector_params(dim: int, quantization: str, *, multivector: bool = False) -> qe.EdgeVectorParams:
-    """Dense vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them).
+#: Scalar int8 codes kept in RAM: the chunk vectors' CCASSIST_QUANTIZATION=int8, and the sentence rows' always.
+_INT8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
 
-    The sentence multivector is compared by dot product (its rows are not unit-length by design,
-    core/sentence_vectors.py) with MaxSim over the rows. It only reranks the chunk vector's candidates
-    (``Prefetch.candidates``), so it has no HNSW graph; its rows are stored as float16 on disk and, whatever
-    ``quantization`` says, scored on int8 copies in RAM: the rerank never reads the rows on disk (a
-    500k-chunk index's rows are 3 GiB), and on XQuAD int8 lowered R@1 by at most 0.004 and MRR@10 by
-    at most 0.001 (bench/results/retrieval_quantization.md).
-    """
-    int8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned)
-    if multivector:
-        return qe.EdgeVectorParams(
-            size=dim, distance=qe.Distance.Dot, datatype=qe.VectorStorageDatatype.Float16,
-            multivector_config=qe.MultiVectorConfig(comparator=qe.MultiVectorComparator.MaxSim),
-            hnsw_config=qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000),
-            memory=qe.Memory.Cold, quantization_config=int8,
-        )
+
+def _vector_params(dim: int, quantization: str) -> qe.EdgeVectorParams:
+    """Chunk vector config: in RAM, or quantised in RAM with the originals on disk (rescoring reads them)."""
     kind: dict[str, Any] = {"size": dim, "distance": qe.Distance.Cosine}
     if quantization == "none":
         return qe.EdgeVectorParams(**kind)
-    quant = int8 if quantization == "int8" else qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned)
+    quant = _INT8 if quantization == "int8" else qe.BinaryQuantizationConfig(memory=qe.Memory.Pinned)
     return qe.EdgeVectorParams(**kind, memory=qe.Memory.Cold, quantization_config=quant)
+
+
+def _sentence_rows_params(dim: int) -> qe.EdgeVectorParams:
+    """Sentence multivector config, the same whatever ``CCASSIST_QUANTIZATION`` says.
+
+    Compared by dot product (its rows are not unit-length by design, core/sentence_vectors.py) with
+    MaxSim over the rows. It only reranks the chunk vector's candidates (``Prefetch.candidates``), so it
+    has no HNSW graph; its rows are stored as float16 on disk and scored on int8 copies in RAM: the
+    rerank never reads the rows on disk (a 500k-chunk index's rows are 3 GiB), and on XQuAD int8
+    lowered R@1 by at most 0.004 and MRR@10 by at most 0.001 (bench/results/retrieval_quantization.md).
+    """
+    return qe.EdgeVectorParams(
+        size=dim, distance=qe.Distance.Dot, datatype=qe.VectorStorageDatatype.Float16,
+        multivector_config=qe.MultiVectorConfig(comparator=qe.MultiVectorComparator.MaxSim),
+        hnsw_config=qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000),
+        memory=qe.Memory.Cold, quantization_config=_INT8,
+    )
 
 
 def _query_vector(pf: Prefetch) -> Any:
@@ -159,7 +164,7 @@ class EdgeStore(Store):
         self.path.mkdir(parents=True, exist_ok=True)
         vectors = {DENSE: _vector_params(dim, self.quantization)}
         if sentence_weight is not None:
-            vectors[SENTENCES] = _vector_params(dim, self.quantization, multivector=True)
+            vectors[SENTENCES] = _sentence_rows_params(dim)
         config = qe.EdgeConfig(
             vectors=vectors,
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
